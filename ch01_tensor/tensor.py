@@ -1,0 +1,149 @@
+"""第1章 PyTorch 与 Tensor — §1.2 tensors, §1.4 install check, plus an environment report.
+
+Run:  python ch01_tensor/tensor.py            (all sections)
+      python ch01_tensor/tensor.py --help
+"""
+
+import argparse
+import importlib
+import importlib.metadata
+import os
+import platform
+import re
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
+
+# import name -> distribution name on PyPI (they differ for OpenCV)
+PACKAGES = {
+    "torch": "torch",
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "cv2": "opencv-python",
+    "matplotlib": "matplotlib",
+    "keras": "keras",
+    "jieba": "jieba",
+    "tqdm": "tqdm",
+}
+
+
+# §1.2 Tensor — a (5, 3) tensor of uniform [0, 1) numbers and its size
+def random_tensor(seed: int = 0) -> torch.Tensor:
+    # The book prints values without a seed, so its digits cannot be reproduced; ours can.
+    gen = torch.Generator().manual_seed(seed)
+    return torch.rand(5, 3, generator=gen)
+
+
+# §1.4 install check — the book's first program: torch.ones(2, 2)
+def ones_2x2() -> torch.Tensor:
+    return torch.ones(2, 2)
+
+
+# §2 says tensors and numpy arrays convert freely; from_numpy and .numpy() share memory.
+def numpy_round_trip() -> tuple[np.ndarray, torch.Tensor, bool]:
+    array = np.arange(6, dtype=np.float32).reshape(2, 3)
+    tensor = torch.from_numpy(array)
+    array[0, 0] = 100.0  # visible through the tensor: no copy was made
+    shares_memory = bool(tensor[0, 0] == 100.0)
+    return tensor.numpy(), tensor, shares_memory
+
+
+def pinned_versions(requirements: Path = REQUIREMENTS) -> dict[str, str]:
+    """Read `name==version` pins from requirements.txt (empty if the file is absent)."""
+    if not requirements.is_file():
+        return {}
+    pins = {}
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*==\s*([^\s#;]+)", line)
+        if m:
+            pins[m.group(1).lower()] = m.group(2)
+    return pins
+
+
+def package_report(pins: dict[str, str]) -> list[dict]:
+    """One row per package: installed version (or a fix), the pinned version, and whether they agree."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 picks its backend at import
+    rows = []
+    for module, dist in PACKAGES.items():
+        row = {"package": dist, "pinned": pins.get(dist, "-")}
+        try:
+            importlib.import_module(module)
+            row["installed"] = importlib.metadata.version(dist)
+        except ImportError:
+            row["installed"] = None
+            row["fix"] = f"{dist} is missing — run: pip install -r requirements.txt"
+            rows.append(row)
+            continue
+        # torch's CPU wheel reports e.g. 2.13.0+cpu: compare the release part
+        row["matches"] = row["installed"].split("+")[0] == row["pinned"] or row["pinned"] == "-"
+        if module == "keras":
+            import keras
+
+            row["note"] = f"backend={keras.backend.backend()}"
+        rows.append(row)
+    return rows
+
+
+def hardware_report() -> dict:
+    mps = getattr(torch.backends, "mps", None)
+    return {
+        "python": platform.python_version(),
+        "cpu_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.is_available(),
+        "cuda_devices": [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())],
+        "mps": bool(mps and mps.is_available()),
+    }
+
+
+def print_environment() -> None:
+    hw = hardware_report()
+    print(f"Python {hw['python']}   CPU threads used by torch: {hw['cpu_threads']}")
+    cuda = ", ".join(hw["cuda_devices"]) if hw["cuda"] else "not available (CPU build or no GPU)"
+    print(f"CUDA: {cuda}   Apple MPS: {'yes' if hw['mps'] else 'no'}")
+    for row in package_report(pinned_versions()):
+        if row["installed"] is None:
+            print(f"  ✗ {row['fix']}")
+            continue
+        mark = "✓" if row["matches"] else "≠"
+        extra = f"  ({row['note']})" if "note" in row else ""
+        print(
+            f"  {mark} {row['package']:<14} installed {row['installed']:<12} pinned {row['pinned']}{extra}"
+        )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="第1章 Tensor 基础 + 环境检查 (§1.2, §1.4)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed for §1.2's torch.rand (default 0)"
+    )
+    args = parser.parse_args(argv)
+
+    print("== §1.2 Tensor 张量 ==")
+    x = random_tensor(args.seed)
+    print(x)
+    print(
+        f"§1.2 x.size()  book torch.Size([5, 3])  today {x.size()}  "
+        f"{'✓' if x.size() == (5, 3) else '✗'}"
+    )
+
+    print("\n== §1.4 安装检查 install check: torch.ones(2, 2) ==")
+    print(ones_2x2())
+    print(
+        "(the book shows '[torch.FloatTensor of size 2x2]'; today's repr is tensor([[1., 1.], ...]))"
+    )
+
+    print("\n== numpy ↔ torch ==")
+    array, tensor, shared = numpy_round_trip()
+    print(
+        f"torch.from_numpy shares memory with the array: {shared}; back to numpy: {array.tolist()}"
+    )
+
+    print("\n== 环境 environment ==")
+    print_environment()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""第2章 变量 Variable — what `Variable` was, and what a plain Tensor does today.
+
+Since PyTorch 0.4 (2018) `Variable` and `Tensor` are merged: every tensor carries
+`requires_grad`, `.grad` and `.grad_fn` itself, and `Variable(t)` just returns a tensor.
+
+Run:  python ch02_variable/variable.py
+"""
+
+import argparse
+import warnings
+
+import torch
+
+
+# §2 torch.Tensor(3, 4): the book says it makes "random numbers"; it is uninitialised memory.
+def uninitialised_vs_initialised() -> dict[str, torch.Tensor]:
+    return {
+        "torch.Tensor(3, 4)": torch.Tensor(3, 4),  # legacy constructor: whatever was in memory
+        "torch.empty(3, 4)": torch.empty(3, 4),  # the modern spelling of the same thing
+        "torch.zeros(3, 4)": torch.zeros(3, 4),  # what you almost always want instead
+        "torch.rand(3, 4)": torch.rand(3, 4),  # what "random numbers" really needs
+    }
+
+
+# §2 Variable(torch.Tensor(2, 2)): today the wrapper returns an ordinary torch.Tensor
+def legacy_variable() -> torch.Tensor:
+    from torch.autograd import Variable  # kept importable for old code; deprecated in spirit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Variable(torch.zeros(2, 2))
+
+
+def modern_leaf() -> torch.Tensor:
+    return torch.zeros(2, 2, requires_grad=True)
+
+
+# §2 x.data and x.grad: .grad is None until a backward pass reaches the tensor
+def grad_before_and_after() -> tuple[object, torch.Tensor]:
+    x = modern_leaf()
+    before = x.grad
+    (x + 1).pow(2).sum().backward()
+    return before, x.grad
+
+
+# §2 .data is the raw tensor without autograd history; .detach() is the safe modern spelling
+def data_vs_detach() -> dict[str, bool]:
+    x = torch.ones(2, 2, requires_grad=True)
+    return {
+        "x.data.requires_grad": x.data.requires_grad,
+        "x.detach().requires_grad": x.detach().requires_grad,
+        "x.detach() shares storage": x.detach().data_ptr() == x.data_ptr(),
+    }
+
+
+def main(argv=None) -> None:
+    argparse.ArgumentParser(description="第2章 变量 Variable → Tensor (§2)").parse_args(argv)
+
+    print("== §2 torch.Tensor(3, 4) 未初始化 uninitialised ==")
+    for name, t in uninitialised_vs_initialised().items():
+        print(f"{name}:\n{t}")
+    print(
+        "The first two hold whatever bytes were in memory (the book calls them 'random'): "
+        "use torch.zeros / torch.rand."
+    )
+
+    print("\n== §2 Variable → Tensor ==")
+    v = legacy_variable()
+    print(
+        f"type(Variable(torch.zeros(2, 2))) = {type(v).__name__}   (book: 'Variable containing:')"
+    )
+    print(f"modern: torch.zeros(2, 2, requires_grad=True) → {modern_leaf()}")
+
+    print("\n== §2 .data and .grad ==")
+    before, after = grad_before_and_after()
+    print(f"§2 x.grad before backward  book None  today {before}  {'✓' if before is None else '✗'}")
+    print(f"x.grad after backward of sum((x+1)^2) = 2(x+1):\n{after}")
+    for k, val in data_vs_detach().items():
+        print(f"{k}: {val}")
+
+
+if __name__ == "__main__":
+    main()

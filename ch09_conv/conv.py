@@ -1,0 +1,105 @@
+"""第9章 卷积层 — §9.1 conv2d and §9.2 conv1d on the book's numbers, each also summed by hand.
+
+Run:  python ch09_conv/conv.py
+"""
+
+import argparse
+
+import torch
+import torch.nn.functional as F
+
+
+# §9.1 conv2d: ones(4, 4) with the kernel [[.1, .2], [.3, .4]] → 3×3 of 1.0
+def conv2d_book() -> torch.Tensor:
+    x = torch.ones(1, 1, 4, 4)  # (batch, channels, H, W)
+    w = torch.tensor([[0.1, 0.2], [0.3, 0.4]]).view(1, 1, 2, 2)  # (out_ch, in_ch, kH, kW)
+    return F.conv2d(x, w, padding=0)
+
+
+def conv2d_by_hand(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Explicit sums: out[i, j] = Σₐ Σ_b x[i+a, j+b]·w[a, b] (no flip: it is cross-correlation)."""
+    kh, kw = w.shape
+    out = torch.zeros(x.shape[0] - kh + 1, x.shape[1] - kw + 1)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = sum(x[i + a, j + b] * w[a, b] for a in range(kh) for b in range(kw))
+    return out
+
+
+# §9.2 conv1d: 0..15 with the kernel [.1, .2, .3] → 0.8, 1.4, … (14 values)
+def conv1d_book() -> torch.Tensor:
+    x = torch.arange(16.0).view(1, 1, 16)
+    w = torch.tensor([0.1, 0.2, 0.3]).view(1, 1, 3)
+    return F.conv1d(x, w, padding=0)
+
+
+# §9.2 two channels: 0..15 viewed as (1, 2, 8), kernel [[.1, .2, .3], [1, 1, 1]] → 27.8, 31.4, …
+def conv1d_two_channels_book() -> torch.Tensor:
+    x = torch.arange(16.0).view(1, 2, 8)
+    w = torch.tensor([0.1, 0.2, 0.3, 1.0, 1.0, 1.0]).view(1, 2, 3)
+    return F.conv1d(x, w, padding=0)
+
+
+def conv1d_by_hand(x: torch.Tensor, w: torch.Tensor) -> list[float]:
+    """x: (C, L), w: (C, K). Each output sums over every channel and every kernel tap."""
+    channels, length = x.shape
+    k = w.shape[1]
+    return [
+        sum(float(x[c, i + t] * w[c, t]) for c in range(channels) for t in range(k))
+        for i in range(length - k + 1)
+    ]
+
+
+def output_size(n: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    """⌊(n + 2·padding - dilation·(kernel-1) - 1) / stride⌋ + 1 (PyTorch's Conv docs)."""
+    return (n + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def output_size_table(n: int = 16, kernel: int = 3) -> list[tuple[int, int, int, int, int]]:
+    """(stride, padding, dilation, formula, what conv1d really returns) for a few settings."""
+    rows = []
+    x, w = torch.zeros(1, 1, n), torch.zeros(1, 1, kernel)
+    for stride, padding, dilation in ((1, 0, 1), (1, 1, 1), (2, 0, 1), (2, 1, 1), (1, 0, 2)):
+        real = F.conv1d(x, w, stride=stride, padding=padding, dilation=dilation).shape[-1]
+        rows.append(
+            (stride, padding, dilation, output_size(n, kernel, stride, padding, dilation), real)
+        )
+    return rows
+
+
+def main(argv=None) -> None:
+    argparse.ArgumentParser(description="第9章 卷积层 convolution (§9.1, §9.2)").parse_args(argv)
+
+    print("== §9.1 conv2d ==")
+    y = conv2d_book()
+    print(f"F.conv2d(ones(4,4), [[.1,.2],[.3,.4]]) =\n{y[0, 0]}")
+    by_hand = conv2d_by_hand(torch.ones(4, 4), torch.tensor([[0.1, 0.2], [0.3, 0.4]]))
+    print(
+        f"§9.1 every element  book 1.0  today {y.unique().tolist()}  by hand {by_hand.unique().tolist()}"
+    )
+
+    print("\n== §9.2 conv1d ==")
+    y = conv1d_book()[0, 0].tolist()
+    by_hand = conv1d_by_hand(torch.arange(16.0).view(1, 16), torch.tensor([[0.1, 0.2, 0.3]]))
+    print(
+        f"§9.2 first two  book 0.8, 1.4  today {y[0]:.1f}, {y[1]:.1f}   ({len(y)} values; book 14)"
+    )
+    print(f"     all: {[round(v, 2) for v in y]}")
+    print(f"     by hand: {[round(v, 2) for v in by_hand]}")
+
+    y2 = conv1d_two_channels_book()[0, 0].tolist()
+    by_hand2 = conv1d_by_hand(
+        torch.arange(16.0).view(2, 8), torch.tensor([[0.1, 0.2, 0.3], [1.0, 1.0, 1.0]])
+    )
+    print(f"§9.2 two channels  book 27.8, 31.4  today {y2[0]:.1f}, {y2[1]:.1f}")
+    print(f"     all: {[round(v, 2) for v in y2]}   by hand: {[round(v, 2) for v in by_hand2]}")
+    print("     27.8 = (0·.1 + 1·.2 + 2·.3) + (8 + 9 + 10)")
+
+    print("\n== output size ⌊(n + 2p - d(k-1) - 1)/s⌋ + 1, n=16, k=3 ==")
+    print("stride padding dilation  formula  conv1d")
+    for s, p, d, formula, real in output_size_table():
+        print(f"{s:>6} {p:>7} {d:>8}  {formula:>7}  {real:>6}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""第10章 池化层 — §10.1 max_pool2d, §10.2 avg_pool2d, §10.3 max_pool1d on the book's numbers.
+
+Run:  python ch10_pool/pool.py
+"""
+
+import argparse
+
+import torch
+import torch.nn.functional as F
+
+
+def grid_4x5() -> torch.Tensor:
+    return torch.arange(20.0).view(1, 1, 4, 5)  # (batch, channels, H, W)
+
+
+# §10.1 max_pool2d, kernel 2, stride 2: the 5th column does not fit a window and is dropped
+def max_pool2d_book() -> torch.Tensor:
+    return F.max_pool2d(grid_4x5(), kernel_size=2, stride=2)
+
+
+# §10.2 avg_pool2d: the same windows, averaged ([[0,1],[5,6]] → 3)
+def avg_pool2d_book() -> torch.Tensor:
+    return F.avg_pool2d(grid_4x5(), kernel_size=2, stride=2)
+
+
+# §10.3 max_pool1d on 0..15 → 1, 3, …, 15; and on (1, 2, 8): channels stay separate
+def max_pool1d_book() -> torch.Tensor:
+    return F.max_pool1d(torch.arange(16.0).view(1, 1, 16), kernel_size=2, stride=2)
+
+
+def max_pool1d_two_channels_book() -> torch.Tensor:
+    return F.max_pool1d(torch.arange(16.0).view(1, 2, 8), kernel_size=2, stride=2)
+
+
+# What ceil_mode and padding change for the 4×5 grid (the book lists both, runs neither)
+def ceil_mode_and_padding() -> dict[str, torch.Tensor]:
+    x = grid_4x5()
+    return {
+        "ceil_mode=True (keeps the last, partial column)": F.max_pool2d(
+            x, kernel_size=2, stride=2, ceil_mode=True
+        ),
+        "padding=1 (pads with -inf for max)": F.max_pool2d(x, kernel_size=2, stride=2, padding=1),
+        "avg, padding=1, count_include_pad=True": F.avg_pool2d(
+            x, kernel_size=2, stride=2, padding=1, count_include_pad=True
+        ),
+        "avg, padding=1, count_include_pad=False": F.avg_pool2d(
+            x, kernel_size=2, stride=2, padding=1, count_include_pad=False
+        ),
+    }
+
+
+def main(argv=None) -> None:
+    argparse.ArgumentParser(description="第10章 池化层 pooling (§10.1–10.3)").parse_args(argv)
+    print(f"x = 0..19 as 4×5:\n{grid_4x5()[0, 0]}\n")
+
+    y = max_pool2d_book()[0, 0]
+    print(f"§10.1 max_pool2d  book [[6, 8], [16, 18]]  today {y.int().tolist()}")
+    print(
+        f"§10.2 avg_pool2d  today {avg_pool2d_book()[0, 0].tolist()}  "
+        "(book: 'same as max, with the mean')"
+    )
+    print(f"§10.3 max_pool1d  book 1, 3, …, 15  today {max_pool1d_book()[0, 0].int().tolist()}")
+    two = max_pool1d_two_channels_book()
+    print(
+        f"§10.3 two channels  shape {tuple(two.shape)} (channels kept)  today {two[0].int().tolist()}"
+    )
+
+    print("\n== ceil_mode / padding ==")
+    for name, out in ceil_mode_and_padding().items():
+        print(f"{name}: shape {tuple(out.shape[-2:])}\n{out[0, 0]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Shared test helpers: the `book` fixture and the "book vs. today" summary.
+
+Every assertion of a number printed in the book goes through `book`, which records one row
+(section, what, book value, today's value, status). At the end of the run pytest prints the
+table and writes it to outputs/book_check.md: the answer to "does the book still work?".
+"""
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS: list[dict] = []
+
+SAME = "same"
+ERRATUM = "erratum"
+API_CHANGE = "API change"
+AT_LEAST = "same or better"
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(_fmt(v) for v in list(value)[:6])
+        return f"[{shown}{', …' if len(value) > 6 else ''}]"
+    return str(value)
+
+
+def _close(a, b, tol: float) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=0.0, abs_tol=tol)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+class BookCheck:
+    """Assert today's value against the book and record a row for the summary table."""
+
+    def _record(self, section, what, book, today, status, note=""):
+        ROWS.append(
+            dict(
+                section=section,
+                what=what,
+                book=_fmt(book),
+                today=_fmt(today),
+                status=status,
+                note=note,
+            )
+        )
+
+    def same(self, section: str, what: str, book, today, tol: float = 1e-4):
+        """The book's number still comes out (within `tol`, absolute)."""
+        self._record(section, what, book, today, SAME if _close(book, today, tol) else "FAILED")
+        assert _close(book, today, tol), (
+            f"§{section} {what}: book {book!r}, today {today!r} (tol {tol})"
+        )
+
+    def changed(
+        self,
+        section: str,
+        what: str,
+        book,
+        today,
+        *,
+        expected,
+        tol: float = 1e-4,
+        status: str = ERRATUM,
+        note: str = "",
+    ):
+        """The book is wrong or outdated: assert today's value is the corrected `expected`."""
+        ok = _close(expected, today, tol)
+        self._record(section, what, book, today, status if ok else "FAILED", note)
+        assert ok, f"§{section} {what}: expected {expected!r} today, got {today!r} (tol {tol})"
+
+    def at_least(self, section: str, what: str, book, today):
+        """Training results: today's run must do at least as well as the book reports."""
+        ok = today >= book
+        self._record(section, what, book, today, AT_LEAST if ok else "FAILED")
+        assert ok, f"§{section} {what}: book {book}, today {today}"
+
+
+@pytest.fixture
+def book() -> BookCheck:
+    return BookCheck()
+
+
+def _section_key(row):
+    parts = []
+    for p in row["section"].split("."):
+        parts.append(int(p) if p.isdigit() else 0)
+    return parts
+
+
+def _table(rows) -> list[str]:
+    lines = ["| § | what | book | today | status |", "|---|---|---|---|---|"]
+    for r in sorted(rows, key=_section_key):
+        status = r["status"] + (f" ({r['note']})" if r["note"] else "")
+        lines.append(f"| {r['section']} | {r['what']} | {r['book']} | {r['today']} | {status} |")
+    return lines
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not ROWS:
+        return
+    lines = _table(ROWS)
+    terminalreporter.section("book vs. today 书中数值 vs. 今天")
+    for line in lines:
+        terminalreporter.write_line(line)
+    out = ROOT / "outputs" / "book_check.md"
+    header = "# Book vs. today — 《PyTorch深度学习实战》 numbers checked by pytest\n\n"
+    _write_atomic(out, header + "\n".join(lines) + "\n")
+    terminalreporter.write_line(f"written to {out.relative_to(ROOT)}")

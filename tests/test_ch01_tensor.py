@@ -1,0 +1,48 @@
+from ch01_tensor import tensor
+
+
+def test_rand_5x3_size(book):
+    x = tensor.random_tensor(seed=0)
+    book.same("1.2", "torch.rand(5, 3).size()", (5, 3), tuple(x.size()), tol=0)
+    assert ((x >= 0) & (x < 1)).all()
+
+
+def test_rand_is_reproducible_with_a_seed():
+    assert tensor.random_tensor(3).equal(tensor.random_tensor(3))
+    assert not tensor.random_tensor(3).equal(tensor.random_tensor(4))
+
+
+def test_ones_2x2(book):
+    book.same("1.4", "torch.ones(2, 2)", [[1.0, 1.0], [1.0, 1.0]], tensor.ones_2x2().tolist(), tol=0)
+
+
+def test_numpy_round_trip_shares_memory():
+    array, t, shared = tensor.numpy_round_trip()
+    assert shared
+    assert array[0, 0] == 100.0 and t.shape == (2, 3)
+
+
+def test_pinned_versions_are_read_from_requirements():
+    pins = tensor.pinned_versions()
+    assert pins["torch"] == "2.13.0"
+    assert {"numpy", "scipy", "opencv-python", "keras", "jieba"} <= pins.keys()
+
+
+def test_package_report_flags_every_package_and_keras_backend():
+    rows = {r["package"]: r for r in tensor.package_report(tensor.pinned_versions())}
+    assert set(rows) == set(tensor.PACKAGES.values())
+    assert all(r["installed"] for r in rows.values()), rows
+    assert rows["keras"]["note"] == "backend=torch"
+
+
+def test_missing_package_gets_a_fix(monkeypatch):
+    monkeypatch.setitem(tensor.PACKAGES, "no_such_module_xyz", "no-such-dist")
+    rows = {r["package"]: r for r in tensor.package_report({})}
+    assert rows["no-such-dist"]["installed"] is None
+    assert "pip install -r requirements.txt" in rows["no-such-dist"]["fix"]
+
+
+def test_main_runs(capsys):
+    tensor.main([])
+    out = capsys.readouterr().out
+    assert "torch.Size([5, 3])" in out and "CUDA" in out

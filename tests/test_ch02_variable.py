@@ -1,0 +1,27 @@
+import torch
+
+from ch02_variable import variable
+
+
+def test_variable_is_now_a_plain_tensor(book):
+    v = variable.legacy_variable()
+    book.changed("2", "type(Variable(t))", "Variable", type(v).__name__, expected="Tensor",
+                 status="API change", note="Variable merged into Tensor in 0.4")
+
+
+def test_grad_is_none_before_backward(book):
+    before, after = variable.grad_before_and_after()
+    book.same("2", "x.grad before backward", "None", str(before))
+    assert torch.equal(after, torch.full((2, 2), 2.0))
+
+
+def test_uninitialised_constructors_have_the_right_shape():
+    tensors = variable.uninitialised_vs_initialised()
+    assert all(t.shape == (3, 4) for t in tensors.values())
+    assert torch.equal(tensors["torch.zeros(3, 4)"], torch.zeros(3, 4))
+
+
+def test_data_and_detach_drop_history_and_share_storage():
+    facts = variable.data_vs_detach()
+    assert facts == {"x.data.requires_grad": False, "x.detach().requires_grad": False,
+                     "x.detach() shares storage": True}

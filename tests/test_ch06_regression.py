@@ -1,0 +1,38 @@
+import numpy as np
+
+from ch06_regression import regression
+
+
+def test_fit_recovers_w_and_b(book):
+    x, y = regression.make_data(seed=1)
+    assert x.shape == (200, 1) and y.shape == (200, 1)
+    model, prediction, losses = regression.fit(x, y, steps=300, lr=0.5)
+    w, b = regression.learned_w_b(model)
+    book.same("6", "learned w", 0.5, w, tol=0.005)
+    book.same("6", "learned b", 0.0, b, tol=0.005)
+    assert losses[-1] < 2e-4  # noise variance is 1e-4
+    assert prediction.shape == (200, 1)
+
+
+def test_fit_is_deterministic():
+    x, y = regression.make_data(seed=1)
+    a = regression.learned_w_b(regression.fit(x, y)[0])
+    b = regression.learned_w_b(regression.fit(x, y)[0])
+    assert a == b
+
+
+def test_npy_round_trip_and_png(tmp_path, book):
+    x, y = regression.make_data()
+    _, prediction, _ = regression.fit(x, y, steps=50)
+    path = tmp_path / "pred.npy"
+    loaded = regression.numpy_round_trip(prediction.numpy(), path)
+    book.same("7", "np.save/np.load round trip equal", True, bool(np.array_equal(loaded, prediction.numpy())))
+    png = regression.save_plot(x, y, prediction, tmp_path / "fit.png")
+    assert png.stat().st_size > 5_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.png", "pred.npy"]
+
+
+def test_main_writes_outputs(tmp_path, capsys):
+    regression.main(["--out-dir", str(tmp_path), "--steps", "300"])
+    assert (tmp_path / "regression.png").exists() and (tmp_path / "pred.npy").exists()
+    assert "✓" in capsys.readouterr().out

@@ -1,0 +1,28 @@
+from ch10_pool import pool
+
+
+def test_max_pool2d(book):
+    book.same("10.1", "max_pool2d(0..19 as 4×5, 2, 2)", [[6, 8], [16, 18]],
+              pool.max_pool2d_book()[0, 0].tolist(), tol=0)
+
+
+def test_avg_pool2d():
+    # [[0,1],[5,6]] → 3; the 5th column is dropped as for max
+    assert pool.avg_pool2d_book()[0, 0].tolist() == [[3.0, 5.0], [13.0, 15.0]]
+
+
+def test_max_pool1d(book):
+    book.same("10.3", "max_pool1d(0..15, 2, 2)", list(range(1, 16, 2)),
+              pool.max_pool1d_book()[0, 0].tolist(), tol=0)
+    two = pool.max_pool1d_two_channels_book()
+    book.same("10.3", "max_pool1d on (1, 2, 8): shape", (1, 2, 4), tuple(two.shape), tol=0)
+    assert two[0].tolist() == [[1, 3, 5, 7], [9, 11, 13, 15]]
+
+
+def test_ceil_mode_and_padding_change_the_shape():
+    out = {k.split(" (")[0]: v for k, v in pool.ceil_mode_and_padding().items()}
+    assert out["ceil_mode=True"][0, 0].tolist() == [[6, 8, 9], [16, 18, 19]]
+    assert out["padding=1"].shape[-2:] == (3, 3)
+    assert out["padding=1"][0, 0, 0, 0] == 0  # max over one real value and -inf padding
+    assert out["avg, padding=1, count_include_pad=True"][0, 0, 0, 1] == 0.75
+    assert out["avg, padding=1, count_include_pad=False"][0, 0, 0, 1] == 1.5
