@@ -58,43 +58,64 @@ def _mnist(name: str, sha256: str, md5: str) -> RemoteFile:
 
 DATASETS: dict[str, tuple[RemoteFile, ...]] = {
     "mnist": (
-        _mnist("train-images-idx3-ubyte.gz",
-               "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-               "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-        _mnist("train-labels-idx1-ubyte.gz",
-               "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-               "d53e105ee54ea40749a09fcbcd1e9432"),
-        _mnist("t10k-images-idx3-ubyte.gz",
-               "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-               "9fb629c4189551a2d022fa330f9573f3"),
-        _mnist("t10k-labels-idx1-ubyte.gz",
-               "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-               "ec29112dd5afa0611ce80d1b7f02629c"),
+        _mnist(
+            "train-images-idx3-ubyte.gz",
+            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        ),
+        _mnist(
+            "train-labels-idx1-ubyte.gz",
+            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            "d53e105ee54ea40749a09fcbcd1e9432",
+        ),
+        _mnist(
+            "t10k-images-idx3-ubyte.gz",
+            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            "9fb629c4189551a2d022fa330f9573f3",
+        ),
+        _mnist(
+            "t10k-labels-idx1-ubyte.gz",
+            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+            "ec29112dd5afa0611ce80d1b7f02629c",
+        ),
     ),
     # §16 reads this one: 20_newsgroup/<group>/<id>, 19,997 messages. No checksum is published
     # for it, so an official download is checked by unpacking and counting the messages.
     "20news": (
         RemoteFile(
             "20newsgroups/news20.tar.gz",
-            ("https://www.cs.cmu.edu/afs/cs.cmu.edu/project/theo-20/www/data/news20.tar.gz",
-             "http://www.cs.cmu.edu/afs/cs.cmu.edu/project/theo-20/www/data/news20.tar.gz"),
-            extract_to="news20", expected_files=19997),
+            (
+                "https://www.cs.cmu.edu/afs/cs.cmu.edu/project/theo-20/www/data/news20.tar.gz",
+                "http://www.cs.cmu.edu/afs/cs.cmu.edu/project/theo-20/www/data/news20.tar.gz",
+            ),
+            extract_to="news20",
+            expected_files=19997,
+        ),
     ),
     # the "bydate" train/test split (11,314 / 7,532); checksum as published by scikit-learn
     "20news-bydate": (
         RemoteFile(
             "20newsgroups/20news-bydate.tar.gz",
-            ("http://qwone.com/~jason/20Newsgroups/20news-bydate.tar.gz",
-             "https://ndownloader.figshare.com/files/5975967"),
+            (
+                "http://qwone.com/~jason/20Newsgroups/20news-bydate.tar.gz",
+                "https://ndownloader.figshare.com/files/5975967",
+            ),
             sha256="8f1b2514ca22a5ade8fbb9cfa5727df95fa587f4c87b786e15c759fa66d95610",
-            extract_to="20news-bydate", expected_files=18846),
+            extract_to="20news-bydate",
+            expected_files=18846,
+        ),
     ),
     "chinese": (
-        RemoteFile("chinese/ChnSentiCorp_htl_all.csv",
-                   (SOPHONPLUS + "ChnSentiCorp_htl_all/ChnSentiCorp_htl_all.csv",),
-                   expected_rows=7766),
-        RemoteFile("chinese/waimai_10k.csv", (SOPHONPLUS + "waimai_10k/waimai_10k.csv",),
-                   expected_rows=11987),
+        RemoteFile(
+            "chinese/ChnSentiCorp_htl_all.csv",
+            (SOPHONPLUS + "ChnSentiCorp_htl_all/ChnSentiCorp_htl_all.csv",),
+            expected_rows=7766,
+        ),
+        RemoteFile(
+            "chinese/waimai_10k.csv",
+            (SOPHONPLUS + "waimai_10k/waimai_10k.csv",),
+            expected_rows=11987,
+        ),
     ),
 }
 
@@ -118,7 +139,9 @@ def mirror_base_url(mirror: str | None) -> str | None:
         return mirror.rstrip("/") + "/"
     folder = Path(mirror).expanduser().resolve()
     if not folder.is_dir():
-        raise FetchError(f"mirror folder {folder} does not exist — check --mirror / BOOK_DATA_MIRROR")
+        raise FetchError(
+            f"mirror folder {folder} does not exist — check --mirror / BOOK_DATA_MIRROR"
+        )
     return folder.as_uri() + "/"
 
 
@@ -224,8 +247,11 @@ class Progress:
         if pct is None and not self.tty:
             return
         self.shown = step
-        size = f"{self.done / 1e6:.1f}/{self.total / 1e6:.1f} MB {pct:3d}%" if self.total \
+        size = (
+            f"{self.done / 1e6:.1f}/{self.total / 1e6:.1f} MB {pct:3d}%"
+            if self.total
             else f"{self.done / 1e6:.1f} MB"
+        )
         end = "\r" if self.tty else "\n"
         print(f"  {self.label}  {size}", end=end, file=self.stream, flush=True)
 
@@ -251,7 +277,9 @@ def download(url: str, dest: Path, label: str) -> Path:
                 progress.update(len(chunk))
             progress.close()
             if total is not None and progress.done != total:
-                raise FetchError(f"{label}: connection closed after {progress.done} of {total} bytes")
+                raise FetchError(
+                    f"{label}: connection closed after {progress.done} of {total} bytes"
+                )
         return tmp
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -279,9 +307,11 @@ def _check(tmp: Path, rf: RemoteFile, expected: str | None, url: str, kind: str)
     """Verify a downloaded file; return its sha256. Raises FetchError naming the file."""
     actual = sha256_of(tmp)
     if expected and actual != expected:
-        raise FetchError(f"{rf.path} from {url} failed its SHA-256 check (expected "
-                         f"{expected[:12]}…, got {actual[:12]}…) — it was deleted; "
-                         f"run the same command again, or try another --mirror")
+        raise FetchError(
+            f"{rf.path} from {url} failed its SHA-256 check (expected "
+            f"{expected[:12]}…, got {actual[:12]}…) — it was deleted; "
+            f"run the same command again, or try another --mirror"
+        )
     if rf.md5 and kind == "official":
         if hashlib.md5(tmp.read_bytes()).hexdigest() != rf.md5:
             raise FetchError(f"{rf.path} from {url} failed its MD5 check — it was deleted; retry")
@@ -291,13 +321,21 @@ def _check(tmp: Path, rf: RemoteFile, expected: str | None, url: str, kind: str)
         except (UnicodeDecodeError, OSError) as err:
             raise FetchError(f"{rf.path} from {url} is not a readable UTF-8 CSV ({err})") from None
         if rows != rf.expected_rows:
-            raise FetchError(f"{rf.path} from {url} has {rows} rows, expected "
-                             f"{rf.expected_rows} — it was deleted; retry")
+            raise FetchError(
+                f"{rf.path} from {url} has {rows} rows, expected "
+                f"{rf.expected_rows} — it was deleted; retry"
+            )
     return actual
 
 
-def fetch_file(rf: RemoteFile, data_dir: Path, mirror: str | None, mirror_sums: dict[str, str],
-               force: bool = False, offline: bool = False) -> tuple[Path, bool]:
+def fetch_file(
+    rf: RemoteFile,
+    data_dir: Path,
+    mirror: str | None,
+    mirror_sums: dict[str, str],
+    force: bool = False,
+    offline: bool = False,
+) -> tuple[Path, bool]:
     """Make `data_dir/rf.path` present and verified. Returns (path, whether it was downloaded)."""
     dest = data_dir / rf.path
     if not force and is_verified(dest):
@@ -340,8 +378,11 @@ def fetch_file(rf: RemoteFile, data_dir: Path, mirror: str | None, mirror_sums: 
             raise
         _write_text_atomic(sidecar(dest), f"{digest}  {dest.name}\n")
         return dest, True
-    raise FetchError(f"could not fetch {rf.path}; tried: " + "; ".join(tried)
-                     + " — check the network, or pass --mirror DIR_OR_URL")
+    raise FetchError(
+        f"could not fetch {rf.path}; tried: "
+        + "; ".join(tried)
+        + " — check the network, or pass --mirror DIR_OR_URL"
+    )
 
 
 # ---------------------------------------------------------------- archives
@@ -364,23 +405,31 @@ def safe_extract(archive: Path, dest: Path, expected_files: int | None = None) -
             for member in tar.getmembers():  # explicit check, also on Pythons without filters
                 name = member.name
                 if name.startswith(("/", "\\")) or ".." in Path(name).parts:
-                    raise FetchError(f"{archive.name}: unsafe member {name!r} (absolute path or "
-                                     "'..') — refused; the archive may be tampered with")
+                    raise FetchError(
+                        f"{archive.name}: unsafe member {name!r} (absolute path or "
+                        "'..') — refused; the archive may be tampered with"
+                    )
             try:
                 tar.extractall(tmp, filter="data")
             except tarfile.FilterError as err:
-                raise FetchError(f"{archive.name}: unsafe member refused ({err}) — the archive "
-                                 "may be tampered with") from None
+                raise FetchError(
+                    f"{archive.name}: unsafe member refused ({err}) — the archive "
+                    "may be tampered with"
+                ) from None
         if expected_files is not None and (n := _count_files(tmp)) != expected_files:
-            raise FetchError(f"{archive.name} unpacked to {n} files, expected {expected_files} "
-                             f"— delete it and run again with --force")
+            raise FetchError(
+                f"{archive.name} unpacked to {n} files, expected {expected_files} "
+                f"— delete it and run again with --force"
+            )
         _publish(tmp, dest, 0o777)
         return dest
     except (tarfile.TarError, EOFError, OSError) as err:
         if isinstance(err, OSError) and err.errno == errno.ENOSPC:
             raise FetchError(_os_error_message(err, dest)) from None
-        raise FetchError(f"{archive.name} is not a readable archive ({err}) — "
-                         "run again with --force to download it anew") from None
+        raise FetchError(
+            f"{archive.name} is not a readable archive ({err}) — "
+            "run again with --force to download it anew"
+        ) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -389,8 +438,9 @@ def safe_extract(archive: Path, dest: Path, expected_files: int | None = None) -
 # ---------------------------------------------------------------- data sets
 
 
-def fetch_dataset(name: str, data_dir: Path, mirror: str | None = None, force: bool = False,
-                  offline: bool = False) -> list[Path]:
+def fetch_dataset(
+    name: str, data_dir: Path, mirror: str | None = None, force: bool = False, offline: bool = False
+) -> list[Path]:
     mirror_sums = read_mirror_sums(mirror) if mirror else {}
     results = []
     for rf in DATASETS[name]:
@@ -413,19 +463,27 @@ def status(data_dir: Path) -> list[dict]:
     for name, files in DATASETS.items():
         for rf in files:
             path = data_dir / rf.path
-            rows.append(dict(dataset=name, path=path, present=path.is_file(),
-                             verified=is_verified(path),
-                             size=path.stat().st_size if path.is_file() else 0,
-                             unpacked=(path.parent / rf.extract_to).is_dir() if rf.extract_to
-                             else None))
+            rows.append(
+                dict(
+                    dataset=name,
+                    path=path,
+                    present=path.is_file(),
+                    verified=is_verified(path),
+                    size=path.stat().st_size if path.is_file() else 0,
+                    unpacked=(path.parent / rf.extract_to).is_dir() if rf.extract_to else None,
+                )
+            )
     return rows
 
 
 def print_status(data_dir: Path) -> None:
     print(f"data dir: {data_dir}")
     for r in status(data_dir):
-        state = "verified" if r["verified"] else ("present, NOT verified" if r["present"]
-                                                  else "missing")
+        state = (
+            "verified"
+            if r["verified"]
+            else ("present, NOT verified" if r["present"] else "missing")
+        )
         if r["unpacked"] is not None and r["present"]:
             state += ", unpacked" if r["unpacked"] else ", not unpacked"
         size = f"{r['size'] / 1e6:7.1f} MB" if r["present"] else "        -"
@@ -434,13 +492,17 @@ def print_status(data_dir: Path) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Fetch the book's data sets (MNIST, 20 Newsgroups, "
-                                     "Chinese reviews), verified.")
+    parser = argparse.ArgumentParser(
+        description="Fetch the book's data sets (MNIST, 20 Newsgroups, Chinese reviews), verified."
+    )
     parser.add_argument("dataset", nargs="?", choices=[*DATASETS, "all"], help="what to fetch")
     parser.add_argument("--data-dir", help="destination (default: $BOOK_DATA_DIR, else data/)")
-    parser.add_argument("--mirror", default=os.environ.get("BOOK_DATA_MIRROR"),
-                        help="folder or file:// / http(s):// URL tried before the official sources"
-                        " (default: $BOOK_DATA_MIRROR)")
+    parser.add_argument(
+        "--mirror",
+        default=os.environ.get("BOOK_DATA_MIRROR"),
+        help="folder or file:// / http(s):// URL tried before the official sources"
+        " (default: $BOOK_DATA_MIRROR)",
+    )
     parser.add_argument("--force", action="store_true", help="download again even if verified")
     parser.add_argument("--offline", action="store_true", help="use only the mirror")
     parser.add_argument("--list", action="store_true", help="show what is present and verified")
@@ -460,8 +522,10 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\ninterrupted — nothing half-written was left; run the same command again",
-              file=sys.stderr)
+        print(
+            "\ninterrupted — nothing half-written was left; run the same command again",
+            file=sys.stderr,
+        )
         return 130
     return 0
 

@@ -37,10 +37,13 @@ def mnist_head(src: Path, dst: Path, prefix: str, n: int) -> None:
     images = gzip.decompress((src / f"{prefix}-images-idx3-ubyte.gz").read_bytes())
     labels = gzip.decompress((src / f"{prefix}-labels-idx1-ubyte.gz").read_bytes())
     _, _, rows, cols = struct.unpack(">IIII", images[:16])
-    _write_gzip(dst / f"{prefix}-images-idx3-ubyte.gz",
-                struct.pack(">IIII", 2051, n, rows, cols) + images[16:16 + n * rows * cols])
-    _write_gzip(dst / f"{prefix}-labels-idx1-ubyte.gz",
-                struct.pack(">II", 2049, n) + labels[8:8 + n])
+    _write_gzip(
+        dst / f"{prefix}-images-idx3-ubyte.gz",
+        struct.pack(">IIII", 2051, n, rows, cols) + images[16 : 16 + n * rows * cols],
+    )
+    _write_gzip(
+        dst / f"{prefix}-labels-idx1-ubyte.gz", struct.pack(">II", 2049, n) + labels[8 : 8 + n]
+    )
 
 
 def copy_messages(src_root: Path, dst_root: Path, per_group: int) -> int:
@@ -61,7 +64,9 @@ def reviews_head(src: Path, dst: Path, per_label: int) -> int:
     with open(src, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
-    keep = [r for r in body if r[0] == "1"][:per_label] + [r for r in body if r[0] == "0"][:per_label]
+    keep = [r for r in body if r[0] == "1"][:per_label] + [r for r in body if r[0] == "0"][
+        :per_label
+    ]
     keep.sort(key=body.index)
     dst.parent.mkdir(parents=True, exist_ok=True)
     with open(dst, "w", encoding="utf-8", newline="") as f:
@@ -80,17 +85,26 @@ def main(argv=None) -> None:
     for prefix, n in MNIST_COUNTS.items():
         mnist_head(data / "mnist", SAMPLES / "mnist", prefix, n)
     news = data / "20newsgroups"
-    n20 = copy_messages(news / "news20" / "20_newsgroup",
-                        SAMPLES / "20newsgroups" / "news20" / "20_newsgroup", NEWS20_PER_GROUP)
-    nby = {split: copy_messages(news / "20news-bydate" / split,
-                                SAMPLES / "20newsgroups" / "20news-bydate" / split, k)
-           for split, k in BYDATE_PER_GROUP.items()}
-    nrev = {name: reviews_head(data / "chinese" / name, SAMPLES / "chinese" / name,
-                               REVIEWS_PER_LABEL)
-            for name in ("ChnSentiCorp_htl_all.csv", "waimai_10k.csv")}
+    n20 = copy_messages(
+        news / "news20" / "20_newsgroup",
+        SAMPLES / "20newsgroups" / "news20" / "20_newsgroup",
+        NEWS20_PER_GROUP,
+    )
+    nby = {
+        split: copy_messages(
+            news / "20news-bydate" / split, SAMPLES / "20newsgroups" / "20news-bydate" / split, k
+        )
+        for split, k in BYDATE_PER_GROUP.items()
+    }
+    nrev = {
+        name: reviews_head(data / "chinese" / name, SAMPLES / "chinese" / name, REVIEWS_PER_LABEL)
+        for name in ("ChnSentiCorp_htl_all.csv", "waimai_10k.csv")
+    }
     size = sum(p.stat().st_size for p in SAMPLES.rglob("*") if p.is_file())
-    print(f"mnist {MNIST_COUNTS}; news20 {n20}; bydate {nby}; reviews {nrev}; "
-          f"{size / 1e6:.2f} MB in {SAMPLES}")
+    print(
+        f"mnist {MNIST_COUNTS}; news20 {n20}; bydate {nby}; reviews {nrev}; "
+        f"{size / 1e6:.2f} MB in {SAMPLES}"
+    )
 
 
 if __name__ == "__main__":

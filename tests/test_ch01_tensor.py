@@ -13,7 +13,9 @@ def test_rand_is_reproducible_with_a_seed():
 
 
 def test_ones_2x2(book):
-    book.same("1.4", "torch.ones(2, 2)", [[1.0, 1.0], [1.0, 1.0]], tensor.ones_2x2().tolist(), tol=0)
+    book.same(
+        "1.4", "torch.ones(2, 2)", [[1.0, 1.0], [1.0, 1.0]], tensor.ones_2x2().tolist(), tol=0
+    )
 
 
 def test_numpy_round_trip_shares_memory():

@@ -5,8 +5,15 @@ from ch02_variable import variable
 
 def test_variable_is_now_a_plain_tensor(book):
     v = variable.legacy_variable()
-    book.changed("2", "type(Variable(t))", "Variable", type(v).__name__, expected="Tensor",
-                 status="API change", note="Variable merged into Tensor in 0.4")
+    book.changed(
+        "2",
+        "type(Variable(t))",
+        "Variable",
+        type(v).__name__,
+        expected="Tensor",
+        status="API change",
+        note="Variable merged into Tensor in 0.4",
+    )
 
 
 def test_grad_is_none_before_backward(book):
@@ -23,5 +30,8 @@ def test_uninitialised_constructors_have_the_right_shape():
 
 def test_data_and_detach_drop_history_and_share_storage():
     facts = variable.data_vs_detach()
-    assert facts == {"x.data.requires_grad": False, "x.detach().requires_grad": False,
-                     "x.detach() shares storage": True}
+    assert facts == {
+        "x.data.requires_grad": False,
+        "x.detach().requires_grad": False,
+        "x.detach() shares storage": True,
+    }

@@ -20,14 +20,20 @@ def test_gradient_matches_closed_form_and_finite_differences():
 def test_finite_differences_see_a_different_point():
     # guards against a checker that returns 4.5 whatever x is
     x = torch.full((2, 2), 3.0)
-    assert torch.allclose(autograd.finite_difference_gradient(x), torch.full((2, 2), 7.5).double(),
-                          atol=1e-5)
+    assert torch.allclose(
+        autograd.finite_difference_gradient(x), torch.full((2, 2), 7.5).double(), atol=1e-5
+    )
 
 
 def test_update_sign(book):
     down = autograd.fit_line(sign=-1)
     up = autograd.fit_line(sign=+1)
     assert down[-1] < 0.01 * down[0]
-    book.changed("3", "weight = weight + lr·grad", "loss falls", "loss grows" if up[-1] > up[0]
-                 else "loss falls", expected="loss grows",
-                 note="descent is weight - lr·grad, as the book's code does")
+    book.changed(
+        "3",
+        "weight = weight + lr·grad",
+        "loss falls",
+        "loss grows" if up[-1] > up[0] else "loss falls",
+        expected="loss grows",
+        note="descent is weight - lr·grad, as the book's code does",
+    )

@@ -9,9 +9,14 @@ def st():
     return losses.book_sample_target()
 
 
-@pytest.mark.parametrize("section,name,fn", [("4.1", "L1Loss", losses.l1),
-                                             ("4.2", "SmoothL1Loss", losses.smooth_l1),
-                                             ("4.3", "MSELoss", losses.mse)])
+@pytest.mark.parametrize(
+    "section,name,fn",
+    [
+        ("4.1", "L1Loss", losses.l1),
+        ("4.2", "SmoothL1Loss", losses.smooth_l1),
+        ("4.3", "MSELoss", losses.mse),
+    ],
+)
 def test_regression_losses(book, st, section, name, fn):
     today, by_formula = fn(*st)
     book.same(section, name, losses.BOOK[name], today, tol=1e-6)
@@ -25,9 +30,15 @@ def test_bce_book_value_is_the_old_log_clamp(book, st):
 
 def test_bce_refuses_targets_outside_0_1(book, st):
     today = losses.bce_today(*st)
-    book.changed("4.4", "BCELoss(ones, [[0,1],[2,3]])", -13.8155, today.split(":")[0],
-                 expected="RuntimeError", status="API change",
-                 note="targets must lie in [0, 1]")
+    book.changed(
+        "4.4",
+        "BCELoss(ones, [[0,1],[2,3]])",
+        -13.8155,
+        today.split(":")[0],
+        expected="RuntimeError",
+        status="API change",
+        note="targets must lie in [0, 1]",
+    )
     assert "between 0 and 1" in today
 
 
@@ -38,8 +49,15 @@ def test_bce_valid_usage_matches_with_logits():
 
 def test_cross_entropy_float_target_is_class_probabilities(book, st):
     today = losses.cross_entropy_book_call(*st)
-    book.changed("4.5", "CrossEntropyLoss(sample, float target)", "error", round(today, 4),
-                 expected=2.0794, status="API change", note="float targets = probabilities")
+    book.changed(
+        "4.5",
+        "CrossEntropyLoss(sample, float target)",
+        "error",
+        round(today, 4),
+        expected=2.0794,
+        status="API change",
+        note="float targets = probabilities",
+    )
     assert today == pytest.approx(losses.cross_entropy_as_probabilities(*st), abs=1e-6)
 
 
@@ -52,12 +70,23 @@ def test_cross_entropy_with_indices_equals_nll_of_log_softmax():
 
 def test_nll_still_refuses_the_books_call(book, st):
     today = losses.nll_book_call(*st)
-    book.same("4.6", "F.nll_loss(sample, 2×2 float target)", "error",
-              "error" if today.startswith("RuntimeError") else today)
+    book.same(
+        "4.6",
+        "F.nll_loss(sample, 2×2 float target)",
+        "error",
+        "error" if today.startswith("RuntimeError") else today,
+    )
 
 
 def test_nll_handles_nchw_like_nllloss2d(book):
     loss, by_hand = losses.nll_per_pixel()
-    book.changed("4.7", "NLLLoss2d", "error", "NLLLoss on (N,C,H,W)",
-                 expected="NLLLoss on (N,C,H,W)", status="API change", note="NLLLoss2d deprecated")
+    book.changed(
+        "4.7",
+        "NLLLoss2d",
+        "error",
+        "NLLLoss on (N,C,H,W)",
+        expected="NLLLoss on (N,C,H,W)",
+        status="API change",
+        note="NLLLoss2d deprecated",
+    )
     assert loss == pytest.approx(by_hand, abs=1e-6)

@@ -2,8 +2,14 @@ import pytest
 
 from ch05_optim import optim
 
-SECTIONS = {"SGD": "5.1", "RMSprop": "5.2", "Adagrad": "5.3", "Adadelta": "5.4", "Adam": "5.5",
-            "Adamax": "5.6"}
+SECTIONS = {
+    "SGD": "5.1",
+    "RMSprop": "5.2",
+    "Adagrad": "5.3",
+    "Adadelta": "5.4",
+    "Adam": "5.5",
+    "Adamax": "5.6",
+}
 
 
 @pytest.mark.parametrize("name", list(optim.OPTIMIZERS))
@@ -21,32 +27,64 @@ def test_optimizers_reduce_the_loss(name):
 
 def test_book_adam_formula_differs(book):
     gap = optim.book_adam_gap(steps=100)
-    book.changed("5.5", "Adam r ← ρ₂r + (1-ρ₂)g⊙s", "as printed", "differs" if gap > 1e-3 else "same",
-                 expected="differs", note=f"g⊙g and 1-βᵗ are right; gap {gap:.2g}")
+    book.changed(
+        "5.5",
+        "Adam r ← ρ₂r + (1-ρ₂)g⊙s",
+        "as printed",
+        "differs" if gap > 1e-3 else "same",
+        expected="differs",
+        note=f"g⊙g and 1-βᵗ are right; gap {gap:.2g}",
+    )
 
 
 def test_book_adadelta_formula_never_moves(book):
     moved = optim.book_adadelta_moves()
-    book.changed("5.4", "Adadelta Δx without ε on top", "learns", moved, expected=0.0, tol=0,
-                 note="needs √(E[Δx²]+ε)")
+    book.changed(
+        "5.4",
+        "Adadelta Δx without ε on top",
+        "learns",
+        moved,
+        expected=0.0,
+        tol=0,
+        note="needs √(E[Δx²]+ε)",
+    )
 
 
 def test_book_adagrad_first_step(book):
     book_step, algo_step = optim.book_adagrad_first_step()
-    book.changed("5.3", "Adagrad εₙ with Σ to n-1: first step", "small", book_step,
-                 expected=5e4, tol=1, note=f"with the current g²: {algo_step:.3g}")
+    book.changed(
+        "5.3",
+        "Adagrad εₙ with Σ to n-1: first step",
+        "small",
+        book_step,
+        expected=5e4,
+        tol=1,
+        note=f"with the current g²: {algo_step:.3g}",
+    )
 
 
-@pytest.mark.parametrize("name,key,book_value,torch_key", [
-    ("RMSprop", "lr", 0.001, "lr"), ("RMSprop", "rho", 0.9, "alpha"),
-    ("Adagrad", "epsilon", 1e-6, "eps"), ("Adadelta", "rho", 0.95, "rho"),
-])
+@pytest.mark.parametrize(
+    "name,key,book_value,torch_key",
+    [
+        ("RMSprop", "lr", 0.001, "lr"),
+        ("RMSprop", "rho", 0.9, "alpha"),
+        ("Adagrad", "epsilon", 1e-6, "eps"),
+        ("Adadelta", "rho", 0.95, "rho"),
+    ],
+)
 def test_book_keras_defaults_differ_from_torch(book, name, key, book_value, torch_key):
     assert optim.BOOK_DEFAULTS[name][key] == book_value
     today = optim.torch_defaults(name)[torch_key]
-    book.changed(SECTIONS[name], f"{name} default {key}", book_value, today,
-                 expected={"lr": 0.01, "alpha": 0.99, "eps": 1e-10, "rho": 0.9}[torch_key],
-                 tol=0, status="API change", note="book quotes Keras")
+    book.changed(
+        SECTIONS[name],
+        f"{name} default {key}",
+        book_value,
+        today,
+        expected={"lr": 0.01, "alpha": 0.99, "eps": 1e-10, "rho": 0.9}[torch_key],
+        tol=0,
+        status="API change",
+        note="book quotes Keras",
+    )
 
 
 def test_figure_is_written(tmp_path):

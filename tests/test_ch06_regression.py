@@ -26,7 +26,12 @@ def test_npy_round_trip_and_png(tmp_path, book):
     _, prediction, _ = regression.fit(x, y, steps=50)
     path = tmp_path / "pred.npy"
     loaded = regression.numpy_round_trip(prediction.numpy(), path)
-    book.same("7", "np.save/np.load round trip equal", True, bool(np.array_equal(loaded, prediction.numpy())))
+    book.same(
+        "7",
+        "np.save/np.load round trip equal",
+        True,
+        bool(np.array_equal(loaded, prediction.numpy())),
+    )
     png = regression.save_plot(x, y, prediction, tmp_path / "fit.png")
     assert png.stat().st_size > 5_000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.png", "pred.npy"]

@@ -7,8 +7,15 @@ from ch08_save_load import save_load
 def test_whole_model_pickle_is_refused_by_default(tmp_path, book):
     path = save_load.save_atomic(save_load.make_model(), tmp_path / "whole.pt")
     today = save_load.load_whole_model_today(path)
-    book.changed("8", "torch.load(whole-model pickle)", "loads", today.split(":")[0],
-                 expected="refused", status="API change", note="weights_only=True since 2.6")
+    book.changed(
+        "8",
+        "torch.load(whole-model pickle)",
+        "loads",
+        today.split(":")[0],
+        expected="refused",
+        status="API change",
+        note="weights_only=True since 2.6",
+    )
     # the explicit opt-in still works, for trusted files
     assert isinstance(torch.load(path, weights_only=False), torch.nn.Module)
 

@@ -6,7 +6,9 @@ from ch09_conv import conv
 def test_conv2d_ones(book):
     y = conv.conv2d_book()
     assert y.shape == (1, 1, 3, 3)
-    book.same("9.1", "conv2d(ones(4,4), [[.1,.2],[.3,.4]])", [1.0] * 9, y.flatten().tolist(), tol=1e-6)
+    book.same(
+        "9.1", "conv2d(ones(4,4), [[.1,.2],[.3,.4]])", [1.0] * 9, y.flatten().tolist(), tol=1e-6
+    )
     by_hand = conv.conv2d_by_hand(torch.ones(4, 4), torch.tensor([[0.1, 0.2], [0.3, 0.4]]))
     assert torch.allclose(by_hand, y[0, 0])
 
@@ -30,8 +32,9 @@ def test_conv1d_two_channels(book):
     y = conv.conv1d_two_channels_book()
     assert y.shape == (1, 1, 6)
     book.same("9.2", "conv1d 2 channels [:2]", [27.8, 31.4], y[0, 0, :2].tolist(), tol=1e-4)
-    by_hand = conv.conv1d_by_hand(torch.arange(16.0).view(2, 8),
-                                  torch.tensor([[0.1, 0.2, 0.3], [1.0, 1.0, 1.0]]))
+    by_hand = conv.conv1d_by_hand(
+        torch.arange(16.0).view(2, 8), torch.tensor([[0.1, 0.2, 0.3], [1.0, 1.0, 1.0]])
+    )
     assert torch.allclose(torch.tensor(by_hand), y[0, 0], atol=1e-4)
 
 

@@ -2,8 +2,13 @@ from ch10_pool import pool
 
 
 def test_max_pool2d(book):
-    book.same("10.1", "max_pool2d(0..19 as 4×5, 2, 2)", [[6, 8], [16, 18]],
-              pool.max_pool2d_book()[0, 0].tolist(), tol=0)
+    book.same(
+        "10.1",
+        "max_pool2d(0..19 as 4×5, 2, 2)",
+        [[6, 8], [16, 18]],
+        pool.max_pool2d_book()[0, 0].tolist(),
+        tol=0,
+    )
 
 
 def test_avg_pool2d():
@@ -12,8 +17,13 @@ def test_avg_pool2d():
 
 
 def test_max_pool1d(book):
-    book.same("10.3", "max_pool1d(0..15, 2, 2)", list(range(1, 16, 2)),
-              pool.max_pool1d_book()[0, 0].tolist(), tol=0)
+    book.same(
+        "10.3",
+        "max_pool1d(0..15, 2, 2)",
+        list(range(1, 16, 2)),
+        pool.max_pool1d_book()[0, 0].tolist(),
+        tol=0,
+    )
     two = pool.max_pool1d_two_channels_book()
     book.same("10.3", "max_pool1d on (1, 2, 8): shape", (1, 2, 4), tuple(two.shape), tol=0)
     assert two[0].tolist() == [[1, 3, 5, 7], [9, 11, 13, 15]]

@@ -13,7 +13,7 @@ import pytest
 
 from data import fetch
 
-CSV = "label,review\n1,好\n0,\"差,\n很差\"\n"
+CSV = 'label,review\n1,好\n0,"差,\n很差"\n'
 
 
 def _sha(data: bytes) -> str:
@@ -45,12 +45,24 @@ def mirror(tmp_path, monkeypatch):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)
     (root / "SHA256SUMS").write_text("".join(f"{_sha(d)}  {r}\n" for r, d in files.items()))
-    monkeypatch.setattr(fetch, "DATASETS", {"tiny": (
-        fetch.RemoteFile("tiny/numbers.bin", ("https://example.invalid/numbers.bin",)),
-        fetch.RemoteFile("tiny/archive.tar.gz", ("https://example.invalid/a.tar.gz",),
-                         extract_to="archive", expected_files=2),
-        fetch.RemoteFile("tiny/reviews.csv", ("https://example.invalid/r.csv",), expected_rows=2),
-    )})
+    monkeypatch.setattr(
+        fetch,
+        "DATASETS",
+        {
+            "tiny": (
+                fetch.RemoteFile("tiny/numbers.bin", ("https://example.invalid/numbers.bin",)),
+                fetch.RemoteFile(
+                    "tiny/archive.tar.gz",
+                    ("https://example.invalid/a.tar.gz",),
+                    extract_to="archive",
+                    expected_files=2,
+                ),
+                fetch.RemoteFile(
+                    "tiny/reviews.csv", ("https://example.invalid/r.csv",), expected_rows=2
+                ),
+            )
+        },
+    )
     return root
 
 
@@ -66,7 +78,9 @@ def leftovers(folder):
 
 def test_fetch_from_local_mirror(mirror, tmp_path, capsys):
     dest = tmp_path / "d"
-    code, out, _ = run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline")
+    code, out, _ = run(
+        capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline"
+    )
     assert code == 0, out
     assert (dest / "tiny/numbers.bin").read_bytes() == (mirror / "tiny/numbers.bin").read_bytes()
     assert (dest / "tiny/archive/top/sub/b.txt").read_bytes() == b"b"
@@ -89,15 +103,18 @@ def test_second_run_downloads_nothing(mirror, tmp_path, capsys, monkeypatch):
         raise AssertionError("downloaded again")
 
     monkeypatch.setattr(fetch, "download", no_download)
-    code, out, _ = run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline")
+    code, out, _ = run(
+        capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline"
+    )
     assert code == 0 and out.count("present") == 3
 
 
 def test_force_downloads_again(mirror, tmp_path, capsys):
     dest = tmp_path / "d"
     run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline")
-    code, out, _ = run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest),
-                       "--offline", "--force")
+    code, out, _ = run(
+        capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline", "--force"
+    )
     assert code == 0 and out.count("downloaded") == 3
 
 
@@ -106,7 +123,9 @@ def test_corrupted_byte_is_refused_and_nothing_left(mirror, tmp_path, capsys):
     data[100] ^= 0xFF
     (mirror / "tiny/numbers.bin").write_bytes(bytes(data))
     dest = tmp_path / "d"
-    code, _, err = run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline")
+    code, _, err = run(
+        capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline"
+    )
     assert code == 1
     assert "tiny/numbers.bin" in err and "SHA-256" in err and len(err.strip().splitlines()) == 1
     assert not (dest / "tiny/numbers.bin").exists() and leftovers(dest) == []
@@ -114,8 +133,9 @@ def test_corrupted_byte_is_refused_and_nothing_left(mirror, tmp_path, capsys):
 
 def test_truncated_file_is_refused(mirror, tmp_path, capsys):
     (mirror / "tiny/numbers.bin").write_bytes((mirror / "tiny/numbers.bin").read_bytes()[:500])
-    code, _, err = run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(tmp_path / "d"),
-                       "--offline")
+    code, _, err = run(
+        capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(tmp_path / "d"), "--offline"
+    )
     assert code == 1 and "failed its SHA-256 check" in err
 
 
@@ -124,14 +144,17 @@ def test_damaged_local_file_is_fetched_again(mirror, tmp_path, capsys):
     run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline")
     (dest / "tiny/numbers.bin").write_bytes(b"garbage")
     assert not fetch.is_verified(dest / "tiny/numbers.bin")
-    code, out, _ = run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline")
+    code, out, _ = run(
+        capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline"
+    )
     assert code == 0 and fetch.is_verified(dest / "tiny/numbers.bin")
 
 
 def test_mirror_missing_a_file(mirror, tmp_path, capsys):
     (mirror / "tiny/reviews.csv").unlink()
-    code, _, err = run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(tmp_path / "d"),
-                       "--offline")
+    code, _, err = run(
+        capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(tmp_path / "d"), "--offline"
+    )
     assert code == 1
     assert "could not fetch tiny/reviews.csv" in err and "no such file" in err
     assert "--mirror" in err and len(err.strip().splitlines()) == 1
@@ -144,8 +167,9 @@ def test_no_mirror_and_offline(mirror, tmp_path, capsys, monkeypatch):
 
 
 def test_mirror_folder_that_does_not_exist(mirror, tmp_path, capsys):
-    code, _, err = run(capsys, "tiny", "--mirror", str(tmp_path / "nope"), "--data-dir",
-                       str(tmp_path / "d"))
+    code, _, err = run(
+        capsys, "tiny", "--mirror", str(tmp_path / "nope"), "--data-dir", str(tmp_path / "d")
+    )
     assert code == 1 and "does not exist" in err
 
 
@@ -160,8 +184,15 @@ def test_network_errors_move_on_and_are_listed(mirror, tmp_path, monkeypatch, ca
         raise urllib.error.URLError("network is unreachable")
 
     monkeypatch.setattr(fetch, "download", unreachable)
-    monkeypatch.setattr(fetch, "DATASETS", {"tiny": (fetch.RemoteFile(
-        "tiny/x.bin", ("https://one.invalid/x", "https://two.invalid/x")),)})
+    monkeypatch.setattr(
+        fetch,
+        "DATASETS",
+        {
+            "tiny": (
+                fetch.RemoteFile("tiny/x.bin", ("https://one.invalid/x", "https://two.invalid/x")),
+            )
+        },
+    )
     code, _, err = run(capsys, "tiny", "--data-dir", str(tmp_path / "d"))
     assert code == 1 and tried == ["https://one.invalid/x", "https://two.invalid/x"]
     assert "one.invalid" in err and "two.invalid" in err
@@ -170,8 +201,9 @@ def test_network_errors_move_on_and_are_listed(mirror, tmp_path, monkeypatch, ca
 def test_unwritable_data_dir(mirror, tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
-    code, _, err = run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(blocker / "d"),
-                       "--offline")
+    code, _, err = run(
+        capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(blocker / "d"), "--offline"
+    )
     assert code == 1 and "--data-dir" in err and len(err.strip().splitlines()) == 1
 
 
@@ -197,7 +229,9 @@ def test_disk_full_is_one_line_and_leaves_nothing(mirror, tmp_path, capsys, monk
 
     monkeypatch.setattr(fetch.os, "fdopen", fdopen)
     dest = tmp_path / "d"
-    code, _, err = run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline")
+    code, _, err = run(
+        capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(dest), "--offline"
+    )
     assert code == 1 and "disk full" in err
     assert not any(p.is_file() for p in dest.rglob("*"))
 
@@ -235,8 +269,9 @@ def test_archive_with_wrong_file_count_is_not_published(tmp_path):
 def test_csv_row_count_is_checked(mirror, tmp_path, capsys):
     (mirror / "SHA256SUMS").unlink()  # nothing else to check it by
     (mirror / "tiny/reviews.csv").write_text("label,review\n1,好\n")
-    code, _, err = run(capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(tmp_path / "d"),
-                       "--offline")
+    code, _, err = run(
+        capsys, "tiny", "--mirror", str(mirror), "--data-dir", str(tmp_path / "d"), "--offline"
+    )
     assert code == 1 and "1 rows, expected 2" in err
 
 
@@ -270,8 +305,9 @@ class _TruncatingHandler(_Handler):
 
 
 def _serve(folder, handler):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(handler, directory=str(folder)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -280,8 +316,9 @@ def test_fetch_over_loopback_http(mirror, tmp_path, capsys):
     server = _serve(mirror, _Handler)
     try:
         url = f"http://127.0.0.1:{server.server_port}/"
-        code, out, err = run(capsys, "tiny", "--mirror", url, "--data-dir", str(tmp_path / "d"),
-                             "--offline")
+        code, out, err = run(
+            capsys, "tiny", "--mirror", url, "--data-dir", str(tmp_path / "d"), "--offline"
+        )
     finally:
         server.shutdown()
     assert code == 0, err
@@ -292,8 +329,9 @@ def test_interrupted_http_transfer_leaves_nothing(mirror, tmp_path, capsys):
     server = _serve(mirror, _TruncatingHandler)
     try:
         url = f"http://127.0.0.1:{server.server_port}/"
-        code, _, err = run(capsys, "tiny", "--mirror", url, "--data-dir", str(tmp_path / "d"),
-                           "--offline")
+        code, _, err = run(
+            capsys, "tiny", "--mirror", url, "--data-dir", str(tmp_path / "d"), "--offline"
+        )
     finally:
         server.shutdown()
     assert code == 1 and "tiny/numbers.bin" in err

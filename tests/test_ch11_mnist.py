@@ -1,0 +1,299 @@
+import gzip
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ch11_mnist import mnist
+
+SAMPLE = mnist.REPO / "data" / "samples" / "mnist"
+
+
+def test_idx_reader_on_the_sample():
+    images, labels = mnist.load_mnist(SAMPLE, "train")
+    assert images.shape == (1000, 28, 28) and images.dtype == np.uint8
+    assert labels.shape == (1000,) and set(labels.tolist()) == set(range(10))
+    test_images, _ = mnist.load_mnist(SAMPLE, "t10k")
+    assert test_images.shape == (500, 28, 28)
+    # MNIST's first test digit is a 7; its first training digit a 5
+    assert mnist.load_mnist(SAMPLE, "t10k")[1][0] == 7 and labels[0] == 5
+
+
+def _write_idx(path, magic, count, payload, dims=(28, 28)):
+    header = struct.pack(">II", magic, count) + (
+        struct.pack(">II", *dims) if magic == 2051 else b""
+    )
+    with gzip.open(path, "wb") as f:
+        f.write(header + payload)
+    return path
+
+
+@pytest.mark.parametrize(
+    "case,match",
+    [
+        ("wrong_magic", "magic number 2049, expected 2051"),
+        ("truncated", "truncated"),
+        ("wrong_size", "expected 28×28"),
+        ("not_gzip", "not readable"),
+        ("missing", "missing"),
+    ],
+)
+def test_idx_reader_rejects_bad_files(tmp_path, case, match):
+    path = tmp_path / "bad-images-idx3-ubyte.gz"
+    if case == "wrong_magic":
+        _write_idx(path, 2049, 2, bytes(2 * 784))
+    elif case == "truncated":
+        _write_idx(path, 2051, 2, bytes(784 + 100))
+    elif case == "wrong_size":
+        _write_idx(path, 2051, 1, bytes(32 * 32), dims=(32, 32))
+    elif case == "not_gzip":
+        path.write_bytes(b"this is not gzip")
+    with pytest.raises(mnist.DataError, match=match) as err:
+        mnist.read_idx(path, 2051)
+    message = str(err.value)
+    assert str(path) in message and "\n" not in message
+    if case != "wrong_size":
+        assert "python data/fetch.py mnist" in message
+
+
+def test_find_mnist_falls_back_to_the_sample(tmp_path):
+    folder, is_sample = mnist.find_mnist(tmp_path)
+    assert is_sample and folder == SAMPLE
+
+
+def test_data_dir_order(monkeypatch, tmp_path):
+    monkeypatch.setenv("BOOK_DATA_DIR", str(tmp_path / "env"))
+    assert mnist.resolve_data_dir("/explicit") == Path("/explicit")
+    assert mnist.resolve_data_dir(None) == tmp_path / "env"
+    monkeypatch.delenv("BOOK_DATA_DIR")
+    assert mnist.resolve_data_dir(None) == mnist.REPO / "data"
+
+
+def test_model_shapes_and_parameter_counts():
+    net = mnist.build_model("book", "book")
+    assert mnist.count_parameters(net) == 21840
+    assert net.fc1.in_features == 320 and net.fc1.out_features == 50  # the code, not the text's 60
+    assert net.conv2_drop.p == 0.5
+    assert mnist.count_parameters(mnist.build_model("wide", "book")) == (
+        32 * 25 + 32 + 64 * 32 * 25 + 64 + 1024 * 100 + 100 + 100 * 10 + 10
+    )
+    out = net.eval()(torch.zeros(4, 1, 28, 28))
+    assert out.shape == (4, 10)
+    assert torch.allclose(out.exp().sum(dim=1), torch.ones(4), atol=1e-5)
+
+
+def test_random_shift_moves_each_image_by_at_most_two_pixels():
+    x = torch.randn(64, 1, 28, 28)
+    y = mnist.random_shift(x, 2, torch.Generator().manual_seed(0))
+    padded = torch.nn.functional.pad(x, [2] * 4, value=float(x.min()))
+    for i in range(64):
+        assert any(
+            torch.equal(y[i, 0], padded[i, 0, a : a + 28, b : b + 28])
+            for a in range(5)
+            for b in range(5)
+        )
+    assert not torch.equal(x, y)
+
+
+def test_training_steps_lower_the_loss():
+    torch.manual_seed(0)
+    images, labels = mnist.load_mnist(SAMPLE, "train")
+    x, y = mnist.to_tensors(images[:200], labels[:200])
+    model = mnist.build_model("book", "book")
+    optimizer = mnist.optim_sgd(model, 0.05)
+    before = mnist.evaluate(model, x, y)[0]
+    for _ in range(5):
+        mnist.train_epoch_book(model, x, y, optimizer, batch_size=50)
+    assert mnist.evaluate(model, x, y)[0] < before
+
+
+def _train_args(tmp_path, *extra):
+    return [
+        "--data-dir",
+        str(tmp_path / "nodata"),
+        "--out-dir",
+        str(tmp_path),
+        "--no-figures",
+        "--limit",
+        "300",
+        *extra,
+    ]
+
+
+def test_checkpoint_round_trip(tmp_path):
+    assert mnist.main(_train_args(tmp_path, "--epochs", "1")) == 0
+    ckpt = tmp_path / "mnist_book_fast.pt"
+    state = mnist.load_checkpoint(ckpt)
+    assert state["epoch"] == 1 and state["config"]["recipe"] == "fast"
+    model = mnist.build_model("book", "fast")
+    model.load_state_dict(state["model"])
+    again = mnist.build_model("book", "fast")
+    again.load_state_dict(torch.load(ckpt, weights_only=True)["model"])
+    x = torch.randn(8, 1, 28, 28)
+    assert torch.equal(model.eval()(x), again.eval()(x))
+    assert not list(tmp_path.glob(".*part"))
+
+
+def test_resume_continues_the_epoch_count_like_the_books_reruns(tmp_path, capsys):
+    """§11.4: each run of the book's script trains one more epoch from the saved model."""
+    for epochs in ("1", "2", "3"):
+        args = mnist.parse_args(
+            _train_args(tmp_path, "--recipe", "book", "--epochs", epochs)
+            + (["--resume"] if epochs != "1" else [])
+        )
+        result = mnist.run(args)
+        assert [h["epoch"] for h in result["history"]] == [int(epochs)]
+    assert mnist.load_checkpoint(tmp_path / "mnist_book_book.pt")["epoch"] == 3
+    assert "using the" in capsys.readouterr().out  # says it fell back to the sample
+
+
+def test_resume_fast_recipe_needs_the_same_schedule(tmp_path, capsys):
+    mnist.main(_train_args(tmp_path, "--epochs", "1"))
+    capsys.readouterr()
+    assert mnist.main(_train_args(tmp_path, "--epochs", "3", "--resume")) == 1
+    assert "resume with --epochs 1" in capsys.readouterr().err
+
+
+def test_damaged_checkpoint_gives_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"\x00garbage" * 50)
+    code = mnist.main(_train_args(tmp_path, "--resume", "--checkpoint", str(bad)))
+    err = capsys.readouterr().err
+    assert code == 1 and "damaged" in err and str(bad) in err and len(err.strip().splitlines()) == 1
+
+
+def test_figures_are_written(tmp_path):
+    args = _train_args(tmp_path, "--epochs", "2")
+    args.remove("--no-figures")
+    assert mnist.main(args) == 0
+    for name in ("curves.png", "confusion.png", "misclassified.png"):
+        assert (tmp_path / name).stat().st_size > 5000
+
+
+def _digit_png(path, image28):
+    import cv2
+
+    big = cv2.resize(255 - image28, (140, 140), interpolation=cv2.INTER_NEAREST)  # ink on paper
+    cv2.imwrite(str(path), cv2.cvtColor(big, cv2.COLOR_GRAY2BGR))
+    return path
+
+
+def test_preprocess_drawing_recovers_an_mnist_digit(tmp_path):
+    images, _ = mnist.load_mnist(SAMPLE, "t10k")
+    original = images[0]
+    recovered = mnist.preprocess_drawing(_digit_png(tmp_path / "seven.png", original))
+    assert recovered.shape == (28, 28) and recovered.dtype == np.uint8
+    corr = np.corrcoef(original.ravel().astype(float), recovered.ravel().astype(float))[0, 1]
+    assert corr > 0.8
+
+
+def test_predict_a_drawn_digit(tmp_path, capsys):
+    assert (
+        mnist.main(
+            [
+                "--data-dir",
+                str(tmp_path / "nodata"),
+                "--out-dir",
+                str(tmp_path),
+                "--no-figures",
+                "--epochs",
+                "8",
+            ]
+        )
+        == 0
+    )
+    images, labels = mnist.load_mnist(SAMPLE, "t10k")
+    state = mnist.load_checkpoint(tmp_path / "mnist_book_fast.pt")
+    model = mnist.build_model("book", "fast")
+    model.load_state_dict(state["model"])
+    x, _ = mnist.to_tensors(
+        images[:50], labels[:50], state["config"]["mean"], state["config"]["std"]
+    )
+    pred = model.eval()(x).argmax(dim=1).numpy()
+    i = int(np.nonzero(pred == labels[:50])[0][0])  # a digit the model gets right from the array
+    digit, probs = mnist.predict_file(
+        _digit_png(tmp_path / "d.png", images[i]), tmp_path / "mnist_book_fast.pt"
+    )
+    assert digit == labels[i] and probs.sum() == pytest.approx(1, abs=1e-4)
+    capsys.readouterr()
+    assert mnist.main(["--out-dir", str(tmp_path), "--predict", str(tmp_path / "d.png")]) == 0
+    assert capsys.readouterr().out.split(": ")[1].startswith(str(labels[i]))
+
+
+def test_predict_unreadable_image_names_the_path(tmp_path, capsys):
+    code = mnist.main(["--out-dir", str(tmp_path), "--predict", str(tmp_path / "nope.png")])
+    assert code == 1  # no checkpoint yet: that error comes first and names the fix
+    assert "train first" in capsys.readouterr().err
+    mnist.main(_train_args(tmp_path, "--epochs", "1"))
+    capsys.readouterr()
+    code = mnist.main(["--out-dir", str(tmp_path), "--predict", str(tmp_path / "nope.png")])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot read image" in err and "nope.png" in err
+
+
+def test_benchmark_prints_a_table():
+    script = mnist.REPO / "ch11_mnist" / "benchmark.py"
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "--seconds",
+            "0.05",
+            "--batch-sizes",
+            "64",
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd="/",
+    )
+    assert out.returncode == 0, out.stderr
+    rows = [line for line in out.stdout.splitlines() if line.startswith(("book", "wide"))]
+    assert len(rows) == 4 and "matmul roof" in out.stdout
+
+
+# ---------------------------------------------------------------- full data (pytest -m fulldata)
+
+
+@pytest.mark.fulldata
+def test_book_recipe_reaches_the_books_accuracy(book, tmp_path):
+    folder, is_sample = mnist.find_mnist(mnist.resolve_data_dir(None))
+    assert not is_sample, "full MNIST needed — run: python data/fetch.py mnist"
+    args = mnist.parse_args(
+        [
+            "--recipe",
+            "book",
+            "--epochs",
+            "5",
+            "--out-dir",
+            str(tmp_path),
+            "--no-save-model",
+            "--device",
+            "cpu",
+        ]
+    )
+    history = {h["epoch"]: h for h in mnist.run(args)["history"]}
+    for epoch, (acc, _loss) in mnist.BOOK_11_5.items():
+        book.at_least(
+            "11.5",
+            f"correct of 10000 after {epoch} epochs (book recipe)",
+            acc,
+            history[epoch]["correct"],
+        )
+
+
+@pytest.mark.fulldata
+def test_fast_recipe_on_the_book_net(book, tmp_path):
+    args = mnist.parse_args(
+        ["--epochs", "8", "--out-dir", str(tmp_path), "--no-save-model", "--device", "cpu"]
+    )
+    result = mnist.run(args)
+    assert not result["is_sample"]
+    final = result["history"][-1]["correct"]
+    book.at_least("11.5", "correct of 10000, fast recipe, book Net, 8 epochs", 9900, final)
