@@ -1,0 +1,495 @@
+"""第13章 LSTM 原理 · 第14章 PyTorch 中的 LSTM · 第15章 Embedding 层.
+
+§13's equations become code, one line per equation, and are checked against torch.nn.LSTM and
+torch.nn.GRU with the same weights; §14's shapes come from real calls; §15's bag of words and
+nn.Embedding run on the book's Chinese sentence.
+
+    python ch14_lstm/lstm.py               # everything, < 1 minute on 2 cores
+    python ch14_lstm/lstm.py --section 13  # one chapter: 13, 14 or 15
+"""
+
+import argparse
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch14"
+
+
+# ================================================================ §13.4 the LSTM, step by step
+#
+# The book writes each gate as W·[h_{t-1}, x_t] + b. PyTorch stores the same matrix split in
+# two, W_ih (acting on x) and W_hh (acting on h), with two biases, and packs the four gates in
+# the order i, f, g (= C̃), o along dim 0: weight_ih_l0 is (4·hidden, input).
+
+
+def split_gates(layer: nn.LSTM | nn.GRU, index: int = 0, n_gates: int = 4) -> list[dict]:
+    """One dict per gate, in PyTorch's order, with W_x, W_h, b (b_ih + b_hh) of layer `index`."""
+    w_ih = getattr(layer, f"weight_ih_l{index}").detach()
+    w_hh = getattr(layer, f"weight_hh_l{index}").detach()
+    b_ih = getattr(layer, f"bias_ih_l{index}").detach()
+    b_hh = getattr(layer, f"bias_hh_l{index}").detach()
+    return [
+        dict(W_x=wx, W_h=wh, b_x=bx, b_h=bh)
+        for wx, wh, bx, bh in zip(
+            w_ih.chunk(n_gates),
+            w_hh.chunk(n_gates),
+            b_ih.chunk(n_gates),
+            b_hh.chunk(n_gates),
+            strict=True,
+        )
+    ]
+
+
+def affine(gate: dict, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """W·[h, x] + b, written as W_h·h + W_x·x + b."""
+    return h @ gate["W_h"].T + x @ gate["W_x"].T + gate["b_h"] + gate["b_x"]
+
+
+def lstm_cell(x, h, c, gates, candidate=torch.tanh):
+    """One step of §13.4. `candidate` is tanh (right) or sigmoid (the book's printed C̃)."""
+    g_i, g_f, g_c, g_o = gates  # PyTorch's order: i, f, g, o
+    f = torch.sigmoid(affine(g_f, h, x))  # f_t = σ(W_f·[h_{t-1}, x_t] + b_f)
+    i = torch.sigmoid(affine(g_i, h, x))  # i_t = σ(W_i·[h_{t-1}, x_t] + b_i)
+    c_tilde = candidate(affine(g_c, h, x))  # C̃_t = tanh(W_C·[h_{t-1}, x_t] + b_C)
+    c = f * c + i * c_tilde  # C_t = f_t * C_{t-1} + i_t * C̃_t
+    o = torch.sigmoid(affine(g_o, h, x))  # o_t = σ(W_o·[h_{t-1}, x_t] + b_o)
+    h = o * torch.tanh(c)  # h_t = o_t * tanh(C_t)
+    return h, c
+
+
+def run_recurrent(cell, layers_gates, x, h0, c0=None, batch_first=False):
+    """Unroll `cell` over time and layers; returns (output, h_n[, c_n]) shaped like nn.LSTM/GRU."""
+    if batch_first:
+        x = x.transpose(0, 1)  # work in (seq, batch, feature), as nn.LSTM does inside
+    h_n, c_n = [], []
+    for layer, gates in enumerate(layers_gates):
+        h = h0[layer]
+        c = c0[layer] if c0 is not None else None
+        outputs = []
+        for x_t in x:
+            if c is None:
+                h = cell(x_t, h, gates)
+            else:
+                h, c = cell(x_t, h, c, gates)
+            outputs.append(h)
+        x = torch.stack(outputs)  # the next layer's input is this layer's output sequence
+        h_n.append(h)
+        c_n.append(c)
+    output = x.transpose(0, 1) if batch_first else x
+    if c0 is None:
+        return output, torch.stack(h_n)
+    return output, torch.stack(h_n), torch.stack(c_n)
+
+
+def compare_lstm(num_layers=1, batch_first=False, candidate=torch.tanh, seed=0) -> float:
+    """Max |ours - nn.LSTM| over output, h_n and c_n, on a random sequence (seq 7, batch 3)."""
+    torch.manual_seed(seed)
+    lstm = nn.LSTM(6, 5, num_layers=num_layers, batch_first=batch_first)
+    x = torch.randn(3, 7, 6) if batch_first else torch.randn(7, 3, 6)
+    h0, c0 = torch.randn(num_layers, 3, 5), torch.randn(num_layers, 3, 5)
+    with torch.no_grad():
+        ref_out, (ref_h, ref_c) = lstm(x, (h0, c0))
+    gates = [split_gates(lstm, k) for k in range(num_layers)]
+    cell = lambda x_t, h, c, g: lstm_cell(x_t, h, c, g, candidate)  # noqa: E731
+    out, h_n, c_n = run_recurrent(cell, gates, x, h0, c0, batch_first)
+    return max(
+        (out - ref_out).abs().max().item(),
+        (h_n - ref_h).abs().max().item(),
+        (c_n - ref_c).abs().max().item(),
+    )
+
+
+# ================================================================ §13.5 variants
+
+
+def peephole_cell(x, h, c, gates, peep):
+    """Gers & Schmidhuber (2000): the gates also see the cell state (f, i: C_{t-1}; o: C_t).
+
+    `peep` = (P_f, P_i, P_o), matrices acting on C (the book's W·[C, h, x] split into parts)."""
+    g_i, g_f, g_c, g_o = gates
+    p_f, p_i, p_o = peep
+    f = torch.sigmoid(affine(g_f, h, x) + c @ p_f.T)  # f_t = σ(W_f·[C_{t-1}, h_{t-1}, x_t] + b_f)
+    i = torch.sigmoid(affine(g_i, h, x) + c @ p_i.T)  # i_t = σ(W_i·[C_{t-1}, h_{t-1}, x_t] + b_i)
+    c = f * c + i * torch.tanh(affine(g_c, h, x))
+    o = torch.sigmoid(affine(g_o, h, x) + c @ p_o.T)  # o_t = σ(W_o·[C_t, h_{t-1}, x_t] + b_o)
+    return o * torch.tanh(c), c
+
+
+def coupled_cell(x, h, c, gates):
+    """Coupled forget and input gates: C_t = f_t * C_{t-1} + (1 - f_t) * C̃_t (no input gate)."""
+    _, g_f, g_c, g_o = gates
+    f = torch.sigmoid(affine(g_f, h, x))
+    c = f * c + (1 - f) * torch.tanh(affine(g_c, h, x))
+    o = torch.sigmoid(affine(g_o, h, x))
+    return o * torch.tanh(c), c
+
+
+def gru_cell(x, h, gates):
+    """nn.GRU's equations (gate order r, z, n). Note where r enters: r ⊙ (W_hn·h + b_hn)."""
+    g_r, g_z, g_n = gates
+    r = torch.sigmoid(affine(g_r, h, x))  # r_t = σ(W_r·[h_{t-1}, x_t])
+    z = torch.sigmoid(affine(g_z, h, x))  # z_t = σ(W_z·[h_{t-1}, x_t])
+    n = torch.tanh(x @ g_n["W_x"].T + g_n["b_x"] + r * (h @ g_n["W_h"].T + g_n["b_h"]))
+    return (1 - z) * n + z * h  # PyTorch: z keeps the old state; the book's z takes the new one
+
+
+def gru_cell_book(x, h, gates):
+    """The book's (Cho et al. 2014) form: h̃ = tanh(W·[r * h_{t-1}, x_t]), h = (1-z)·h + z·h̃."""
+    g_r, g_z, g_n = gates
+    r = torch.sigmoid(affine(g_r, h, x))
+    z = torch.sigmoid(affine(g_z, h, x))
+    h_tilde = torch.tanh(affine(g_n, r * h, x))  # r scales h *before* the matrix
+    return (1 - z) * h + z * h_tilde
+
+
+def compare_gru(cell=gru_cell, num_layers=1, seed=0) -> float:
+    torch.manual_seed(seed)
+    gru = nn.GRU(6, 5, num_layers=num_layers)
+    x, h0 = torch.randn(7, 3, 6), torch.randn(num_layers, 3, 5)
+    with torch.no_grad():
+        ref_out, ref_h = gru(x, h0)
+    gates = [split_gates(gru, k, n_gates=3) for k in range(num_layers)]
+    out, h_n = run_recurrent(cell, gates, x, h0)
+    return max((out - ref_out).abs().max().item(), (h_n - ref_h).abs().max().item())
+
+
+# ================================================================ §13.1 long-term dependencies
+#
+# Why a plain RNN forgets: the influence of the first input on the last hidden state,
+# ‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖, shrinks geometrically with T. The LSTM's cell path
+# C_t = f_t * C_{t-1} + … multiplies by f_t instead; once f_t is near 1 (learned, or started there
+# with a forget-gate bias of 1 as Gers et al. and Jozefowicz et al. recommend) the signal survives.
+
+
+def first_input_influence(
+    kind: str, length: int, forget_bias: float | None = None, hidden: int = 32, seeds: int = 5
+) -> float:
+    """Mean over random networks and inputs of ‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖."""
+    ratios = []
+    for seed in range(seeds):
+        torch.manual_seed(seed)
+        rnn = {"RNN": nn.RNN, "LSTM": nn.LSTM}[kind](4, hidden)
+        if forget_bias is not None:  # gate order i, f, g, o: the second quarter is f
+            with torch.no_grad():
+                rnn.bias_ih_l0[hidden : 2 * hidden].fill_(forget_bias)
+                rnn.bias_hh_l0[hidden : 2 * hidden].zero_()
+        x = torch.randn(length, 16, 4, requires_grad=True)
+        out, _ = rnn(x)
+        (grad,) = torch.autograd.grad(out[-1].sum(), x)
+        ratios.append(grad[0].norm().item() / grad[-1].norm().item())
+    return sum(ratios) / len(ratios)
+
+
+LONG_TERM_MODELS = {
+    "RNN (tanh)": ("RNN", None),
+    "LSTM, PyTorch's init": ("LSTM", None),
+    "LSTM, forget bias 1": ("LSTM", 1.0),
+}
+
+
+def long_term_dependency(lengths=(5, 10, 20, 40, 80)) -> dict[tuple[str, int], float]:
+    return {
+        (name, t): first_input_influence(kind, t, bias)
+        for name, (kind, bias) in LONG_TERM_MODELS.items()
+        for t in lengths
+    }
+
+
+# ================================================================ §14 nn.LSTM, shape by shape
+
+
+def book_lstm_shapes(**kwargs) -> dict[str, tuple]:
+    """The book's call nn.LSTM(10, 20, 2) on input (5, 3, 10), with optional extra arguments."""
+    torch.manual_seed(0)
+    rnn = nn.LSTM(10, 20, 2, **kwargs)
+    directions = 2 if rnn.bidirectional else 1
+    x = torch.randn(3, 5, 10) if rnn.batch_first else torch.randn(5, 3, 10)
+    h_size = rnn.proj_size or rnn.hidden_size
+    h0 = torch.randn(2 * directions, 3, h_size)
+    c0 = torch.randn(2 * directions, 3, 20)
+    with warnings.catch_warnings():  # "LSTM with projections is not supported with oneDNN"
+        warnings.simplefilter("ignore", UserWarning)
+        output, (h_n, c_n) = rnn(x, (h0, c0))
+    return dict(
+        input=tuple(x.shape), output=tuple(output.shape), h_n=tuple(h_n.shape), c_n=tuple(c_n.shape)
+    )
+
+
+def default_num_layers() -> int:
+    return nn.LSTM(10, 20).num_layers  # read from a real object, not a constant
+
+
+def packed_matches_individual(seed=0) -> float:
+    """Max |h_n(packed batch) - h_n(each sequence alone)| for sequences of lengths 5, 3, 2."""
+    torch.manual_seed(seed)
+    lstm = nn.LSTM(4, 6, batch_first=True)
+    lengths = [5, 3, 2]
+    seqs = [torch.randn(n, 4) for n in lengths]
+    padded = nn.utils.rnn.pad_sequence(seqs, batch_first=True)  # (3, 5, 4), zeros after the end
+    packed = nn.utils.rnn.pack_padded_sequence(
+        padded, torch.tensor(lengths), batch_first=True, enforce_sorted=False
+    )
+    with torch.no_grad():
+        _, (h_packed, _) = lstm(packed)
+        alone = torch.stack([lstm(s.unsqueeze(0))[1][0][0, 0] for s in seqs])
+    return (h_packed[0] - alone).abs().max().item()
+
+
+def padded_without_packing_differs(seed=0) -> float:
+    """Without packing, the last step of a short sequence reads padding: h_n changes."""
+    torch.manual_seed(seed)
+    lstm = nn.LSTM(4, 6, batch_first=True)
+    seqs = [torch.randn(n, 4) for n in (5, 2)]
+    padded = nn.utils.rnn.pad_sequence(seqs, batch_first=True)
+    with torch.no_grad():
+        _, (h_padded, _) = lstm(padded)
+        _, (h_alone, _) = lstm(seqs[1].unsqueeze(0))
+    return (h_padded[0, 1] - h_alone[0, 0]).abs().max().item()
+
+
+# ================================================================ §15 bag of words and Embedding
+
+BOOK_SENTENCE = "苏宁易购是国内著名的B2C电商之一"
+BOOK_SEGMENTATION = ["苏宁易购", "是", "国内", "著名", "的", "B2C", "电商", "之一"]
+
+
+def segment(sentence: str, extra_words=()) -> list[str]:
+    """jieba with its default dictionary, plus `extra_words` (a private Tokenizer: no global state)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    for word in extra_words:
+        tokenizer.add_word(word)
+    return tokenizer.lcut(sentence)
+
+
+def word_index(words: list[str]) -> dict[str, int]:
+    """Index in order of first appearance (the book gives 苏宁易购 index 0)."""
+    index: dict[str, int] = {}
+    for w in words:
+        index.setdefault(w, len(index))
+    return index
+
+
+def bag_of_words(words: list[str], index: dict[str, int]) -> list[int]:
+    counts = [0] * len(index)
+    for w in words:
+        counts[index[w]] += 1
+    return counts
+
+
+def embedding_facts(vocab_size=10, dim=4, padding_idx=0, seed=0) -> dict:
+    torch.manual_seed(seed)
+    emb = nn.Embedding(vocab_size, dim, padding_idx=padding_idx)
+    ids = torch.tensor([[1, 2, 0], [3, 0, 0]])  # two "sentences", padded with 0
+    out = emb(ids)
+    out.sum().backward()
+    return dict(
+        shape=tuple(out.shape),
+        lookup_is_row=torch.equal(out[0, 1], emb.weight[2]),
+        padding_row_zero=bool((emb.weight[padding_idx] == 0).all()),
+        padding_grad_zero=bool((emb.weight.grad[padding_idx] == 0).all()),
+        used_row_grad=emb.weight.grad[1].tolist(),
+    )
+
+
+# A toy corpus with two topics: words that share contexts should end up close.
+TOY_TOPICS = {
+    "fruit": ["苹果", "香蕉", "橘子", "葡萄"],
+    "vehicle": ["汽车", "火车", "飞机", "轮船"],
+}
+TOY_CONTEXT = {"fruit": ["好吃", "甜", "新鲜", "水果"], "vehicle": ["快", "开", "交通", "旅行"]}
+
+
+def toy_corpus(n=2000, seed=0) -> list[list[str]]:
+    gen = torch.Generator().manual_seed(seed)
+    sentences = []
+    for k in range(n):
+        topic = "fruit" if k % 2 else "vehicle"
+        word = TOY_TOPICS[topic][torch.randint(4, (1,), generator=gen).item()]
+        ctx = [TOY_CONTEXT[topic][j] for j in torch.randint(4, (2,), generator=gen).tolist()]
+        sentences.append([ctx[0], word, ctx[1]])
+    return sentences
+
+
+def train_toy_embedding(dim=8, epochs=30, seed=0):
+    """CBOW: predict the middle word from the mean embedding of its two neighbours."""
+    torch.manual_seed(seed)
+    corpus = toy_corpus(seed=seed)
+    index = word_index([w for s in corpus for w in s])
+    ids = torch.tensor([[index[w] for w in s] for s in corpus])
+    emb = nn.Embedding(len(index), dim)
+    out = nn.Linear(dim, len(index))
+    opt = torch.optim.Adam([*emb.parameters(), *out.parameters()], lr=0.05)
+    for _ in range(epochs):
+        for batch in ids.split(200):
+            context = emb(batch[:, [0, 2]]).mean(dim=1)
+            loss = F.cross_entropy(out(context), batch[:, 1])
+            # and the reverse: the middle word predicts a context word (makes neighbours symmetric)
+            loss = loss + F.cross_entropy(out(emb(batch[:, 1])), batch[:, 0])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return emb.weight.detach(), index
+
+
+def nearest(weights, index, word, k=3) -> list[str]:
+    names = list(index)
+    sims = F.cosine_similarity(weights[index[word]].unsqueeze(0), weights, dim=1)
+    order = sims.argsort(descending=True).tolist()
+    return [names[i] for i in order if names[i] != word][:k]
+
+
+# ================================================================ figures
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    os.close(fd)
+    fig.savefig(tmp, dpi=100)
+    os.replace(tmp, path)
+    return path
+
+
+def plot_long_term(results: dict, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for name in LONG_TERM_MODELS:
+        lengths = sorted(t for k, t in results if k == name)
+        ax.semilogy(lengths, [results[(name, t)] for t in lengths], "o-", label=name)
+    ax.set_xlabel("T (sequence length)")
+    ax.set_ylabel("‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖")
+    ax.set_title("§13.1 how much the first input still matters")
+    ax.legend()
+    fig.tight_layout()
+    out = _save(fig, path)
+    plt.close(fig)
+    return out
+
+
+def plot_embedding(weights, index, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    centred = weights - weights.mean(dim=0)
+    _, _, v = torch.pca_lowrank(centred, q=2, center=False)
+    xy = centred @ v[:, :2]
+    fig, ax = plt.subplots(figsize=(5, 4))
+    topic_of = {w: t for t, ws in TOY_TOPICS.items() for w in ws}
+    topic_of |= {w: t for t, ws in TOY_CONTEXT.items() for w in ws}
+    colours = {"fruit": "tab:orange", "vehicle": "tab:blue"}
+    for word, i in index.items():
+        ax.scatter(*xy[i].tolist(), color=colours[topic_of[word]])
+        ax.annotate(f"{i}", xy[i].tolist(), fontsize=8)  # CJK fonts may be missing: ids
+    ax.set_title("§15 learned embeddings (PCA): orange fruit, blue vehicle")
+    fig.tight_layout()
+    out = _save(fig, path)
+    plt.close(fig)
+    return out
+
+
+# ================================================================ main
+
+
+def section_13(out_dir: Path) -> None:
+    print("== §13.4 LSTM from the equations vs. nn.LSTM (max |difference|) ==")
+    for label, kwargs in (
+        ("1 layer", {}),
+        ("2 layers", dict(num_layers=2)),
+        ("batch_first", dict(batch_first=True)),
+    ):
+        d = compare_lstm(**kwargs)
+        print(f"  {label:<12} {d:.2e}  {'✓' if d <= 1e-5 else '✗'}")
+    d = compare_lstm(candidate=torch.sigmoid)
+    print(f"§13.4 C̃ with σ as printed in the book: {d:.3f}  ✗ — the candidate needs tanh")
+
+    print("== §13.5 variants ==")
+    print(f"  GRU from PyTorch's equations vs nn.GRU:  {compare_gru():.2e}")
+    print(
+        f"  GRU in the book's form (r before W) vs nn.GRU: {compare_gru(gru_cell_book):.3f}"
+        "  (a different model; PyTorch applies r after W_hn and swaps z's role)"
+    )
+    print("  peephole and coupled cells: no PyTorch built-in; see the tests for their properties")
+
+    print("== §13.1 long-term dependencies: ‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖ at initialisation ==")
+    results = long_term_dependency()
+    for t in sorted({t for _, t in results}):
+        print(
+            f"  T={t:<3} "
+            + "   ".join(f"{name} {results[(name, t)]:.1e}" for name in LONG_TERM_MODELS)
+        )
+    print(f"  figure: {plot_long_term(results, out_dir / 'long_term_dependency.png')}")
+
+
+def section_14() -> None:
+    print("== §14 nn.LSTM(10, 20, 2) on input (5, 3, 10) ==")
+    book = dict(output=(5, 3, 20), h_n=(2, 3, 20), c_n=(2, 3, 20))
+    today = book_lstm_shapes()
+    for k, v in book.items():
+        print(f"  {k:<7} book {v}  today {today[k]}  {'✓' if v == today[k] else '✗'}")
+    for label, kwargs in (
+        ("bidirectional=True", dict(bidirectional=True)),
+        ("batch_first=True", dict(batch_first=True)),
+        ("proj_size=5", dict(proj_size=5)),
+    ):
+        print(f"  {label:<19} {book_lstm_shapes(**kwargs)}")
+    print(f"§14 num_layers default  book 2  today {default_num_layers()}  (erratum)")
+    print(f"  packed batch vs. each sequence alone: max |Δh_n| = {packed_matches_individual():.2e}")
+    print(
+        f"  padded batch without packing:         max |Δh_n| = "
+        f"{padded_without_packing_differs():.3f}  (padding leaks into h_n)"
+    )
+
+
+def section_15(out_dir: Path) -> None:
+    print("== §15 bag of words ==")
+    default = segment(BOOK_SENTENCE)
+    book = segment(BOOK_SENTENCE, extra_words=["苏宁易购"])
+    print(f"  jieba, default dictionary: {'/'.join(default)}")
+    print(
+        f"  jieba + add_word('苏宁易购'): {'/'.join(book)}   (the book's segmentation: "
+        f"{'✓' if book == BOOK_SEGMENTATION else '✗'})"
+    )
+    index = word_index(book)
+    print(f"  word index: {index}")
+    print(f"  bag of words: {bag_of_words(book, index)}")
+    print("== §15 nn.Embedding ==")
+    for k, v in embedding_facts().items():
+        print(f"  {k}: {v}")
+    weights, toy_index = train_toy_embedding()
+    for word in ("苹果", "汽车"):
+        print(f"  nearest to {word}: {nearest(weights, toy_index, word)}")
+    print(f"  figure: {plot_embedding(weights, toy_index, out_dir / 'embedding_pca.png')}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="第13–15章 LSTM 原理, nn.LSTM, Embedding")
+    parser.add_argument("--section", choices=["13", "14", "15"], help="run one chapter only")
+    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where PNGs go")
+    args = parser.parse_args(argv)
+    torch.set_printoptions(precision=4)
+    if args.section in (None, "13"):
+        section_13(args.out_dir)
+    if args.section in (None, "14"):
+        section_14()
+    if args.section in (None, "15"):
+        section_15(args.out_dir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+import cv2
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from ch12_image import image as im
+
+
+@pytest.fixture(scope="module")
+def photo():
+    return im.read_image(im.sample_photo_path())
+
+
+def test_unreadable_image_names_the_path(tmp_path):
+    bad = tmp_path / "not_an_image.png"
+    bad.write_text("hello")
+    with pytest.raises(im.ImageError, match="not_an_image.png"):
+        im.read_image(bad)
+    with pytest.raises(im.ImageError, match="missing.jpg"):
+        im.read_image(tmp_path / "missing.jpg")
+
+
+def test_main_reports_a_bad_image_in_one_line(tmp_path, capsys):
+    code = im.main(
+        ["--section", "12.3", "--image", str(tmp_path / "nope.png"), "--out-dir", str(tmp_path)]
+    )
+    out = capsys.readouterr().out
+    assert code == 1 and out.startswith("error: cannot read image") and "nope.png" in out
+
+
+def test_12_2_heat_map_keeps_the_count_and_smooths():
+    hist, heat = im.heat_map()
+    assert hist.sum() == pytest.approx(20 * 200, abs=50)  # clusters kept inside the map
+    assert heat.sum() == pytest.approx(hist.sum(), rel=1e-3)
+    assert im.total_variation(heat) < 0.1 * im.total_variation(hist)
+
+
+def test_12_3_blur_raises_psnr(photo):
+    clean = cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY)
+    noisy = im.add_noise(clean)
+    table = im.blur_table(clean, noisy)
+    noisy_psnr = im.psnr(noisy, clean)
+    assert all(p > noisy_psnr for k, s, p in table if s >= 0.8)
+    best = max(table, key=lambda row: row[2])
+    assert best[2] > noisy_psnr + 5
+    # too wide a blur loses detail: 9×9 σ=3 is worse than the best setting
+    assert dict(((k, s), p) for k, s, p in table)[(9, 3.0)] < best[2]
+
+
+def test_12_3_books_fourth_argument_is_dst(book, photo):
+    same = im.book_gaussian_call_is_plain(photo)
+    book.changed(
+        "12.3",
+        "GaussianBlur(src, (K,K), SIGMA, KSIZE): 4th arg",
+        "KSIZE",
+        "dst (ignored)" if same else "used",
+        expected="dst (ignored)",
+        status="erratum",
+        note="signature: src, ksize, sigmaX, dst, sigmaY",
+    )
+
+
+def test_12_4_flips_and_rot90_agree_exactly(photo):
+    assert all(im.flips_agree_with_numpy(photo).values())
+    square = photo[:400, :400]
+    assert np.array_equal(im.rotate(square, 90), np.rot90(square))
+
+
+def test_12_4_books_half_pixel_centre_shifts_by_one():
+    square = np.arange(64, dtype=np.uint8).reshape(8, 8)
+    book_centre = im.rotate(square, 90, center=(4, 4))
+    assert not np.array_equal(book_centre, np.rot90(square))
+
+
+def test_12_4_book_scale_magnifies(photo):
+    h, w = photo.shape[:2]
+    s = im.book_rotation_scale(h, w, 60)
+    assert s > 1
+    assert im.fits_after_rotation(photo, 60, s) < 0.5
+    assert im.fits_after_rotation(photo, 60, 1 / s) > 0.99
+
+
+def test_12_5_contours_count_the_shapes_and_holes(book):
+    binary, outlines, holes = im.shapes_image()
+    counts = im.contour_counts(binary)
+    assert counts["external"] == outlines == 4
+    assert counts["tree"] == outlines + holes
+    assert (counts["outlines"], counts["holes"]) == (4, 3)
+    assert counts["rectangle_points"] == 4  # CHAIN_APPROX_SIMPLE keeps a rectangle's corners
+    book.changed(
+        "12.5",
+        "findContours modifies its input",
+        "yes",
+        "no" if counts["input_unchanged"] else "yes",
+        expected="no",
+        status="API change",
+        note="since OpenCV 3.2",
+    )
+
+
+def test_12_5_findcontours_returns_two_values_on_opencv_4_plus():
+    binary, _, _ = im.shapes_image()
+    assert len(cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)) == 2
+
+
+def test_12_6_harris_finds_every_inner_corner():
+    board = im.chessboard()
+    truth = im.inner_corners()
+    _, found = im.harris_corners(board)
+    assert len(found) == len(truth) == 35
+    assert im.match_errors(found, truth).max() <= 1.0
+
+
+def test_12_6_chessboard_corners_subpixel():
+    sub = im.chessboard_subpixel(im.chessboard())
+    assert sub is not None and len(sub) == 35
+    assert im.match_errors(sub, im.inner_corners()).max() <= 0.5
+
+
+def test_12_6_books_ksize_23_blurs_the_response():
+    board = im.chessboard()
+    common, _ = im.harris_corners(board, 2, 3)
+    wide, _ = im.harris_corners(board, 2, 23)
+    mask_common = common > 0.01 * common.max()
+    mask_wide = wide > 0.01 * wide.max()
+    assert mask_wide.sum() > 2 * mask_common.sum()  # larger marked blobs (3.2× measured)
+
+
+def test_12_7_three_histograms_agree():
+    img, expected = im.two_tone_image()
+    for h in im.three_histograms(img):
+        assert h[40] == expected[40] and h[200] == expected[200] and h.sum() == 10000
+    mask = np.zeros_like(img)
+    mask[:, 20:40] = 255  # 10 columns of 40, 10 of 200
+    for h in im.three_histograms(img, mask):
+        assert h[40] == 1000 and h[200] == 1000 and h.sum() == 2000
+
+
+def test_12_7_timing_returns_all_three(photo):
+    gray = cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY)
+    t = im.time_histograms(gray, repeats=2)
+    assert set(t) == {"cv2.calcHist", "np.histogram", "np.bincount"} and min(t.values()) > 0
+
+
+def test_12_8_video_frames(tmp_path):
+    video = im.write_moving_square_video(tmp_path / "v.avi", frames=30)
+    assert im.count_frames(video) == 30
+    paths = im.extract_frames(video, tmp_path / "frames", every=4)
+    assert len(paths) == 8 and all(p.stat().st_size > 100 for p in paths)
+    first, last = (cv2.imread(str(p)) for p in (paths[0], paths[-1]))
+    assert np.argmax(first[55].sum(axis=1)) < np.argmax(last[55].sum(axis=1))  # it moved
+
+
+def test_12_8_unopenable_video(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video")
+    with pytest.raises(im.ImageError, match="bad.mp4"):
+        im.count_frames(bad)
+
+
+def test_12_9_morphology_properties():
+    checks = im.morphology_checks(im.morphology_shapes())
+    assert all(checks.values()), checks
+
+
+def test_12_9_hit_or_miss_finds_the_pattern():
+    a = np.zeros((5, 5), bool)
+    a[2, 2] = True
+    a[3, 1:4] = True  # the three pixels below are white, upper-left black
+    hits = ndimage.binary_hit_or_miss(a, im.H1, im.M1)
+    assert hits[2, 2] and hits.sum() == 1
+
+
+def test_12_9_skeleton_is_thin_and_connected(book):
+    shape = im.thick_shapes()
+    skeleton = im.skeletonize(shape)
+    checks = im.skeleton_checks(shape, skeleton)
+    assert checks["one pixel wide (no 2×2 block)"]
+    assert checks["same pieces as the shape"] and checks["inside the shape"]
+    assert np.array_equal(im.skeletonize(skeleton), skeleton)  # thinning a skeleton does nothing
+    printed = im.skeletonize_as_printed(shape)
+    book.changed(
+        "12.9",
+        "skeletonize() as printed: thin to the end",
+        "yes",
+        "no" if printed.sum() > 2 * skeleton.sum() else "yes",
+        expected="no",
+        note="`return` inside the loop; stops after one pass",
+    )
+
+
+def test_main_runs_every_section(tmp_path, capsys):
+    assert im.main(["--out-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for section in im.SECTIONS:
+        assert f"§{section}" in out
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert pngs == [
+        "12.2_heatmap.png",
+        "12.3_gaussian.png",
+        "12.4_rotate.png",
+        "12.5_contours.png",
+        "12.6_corners.png",
+        "12.7_histogram.png",
+        "12.9_morphology.png",
+    ]
+    assert len(list((tmp_path / "12.8_frames").glob("*.png"))) == 6

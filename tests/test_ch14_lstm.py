@@ -1,0 +1,169 @@
+import pytest
+import torch
+import torch.nn as nn
+
+from ch14_lstm import lstm
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, dict(num_layers=2), dict(batch_first=True), dict(num_layers=2, batch_first=True)]
+)
+def test_lstm_from_equations_matches_nn_lstm(kwargs):
+    assert lstm.compare_lstm(**kwargs) <= 1e-5
+
+
+def test_book_sigmoid_candidate_does_not_match(book):
+    diff = lstm.compare_lstm(candidate=torch.sigmoid)
+    book.changed(
+        "13.4",
+        "C̃ = σ(W_C·[h, x] + b_C) matches nn.LSTM",
+        "as printed",
+        "no" if diff > 1e-2 else "yes",
+        expected="no",
+        note=f"tanh is right; diff {diff:.2f}",
+    )
+
+
+def test_gru_from_equations_matches_nn_gru():
+    assert lstm.compare_gru() <= 1e-5
+    assert lstm.compare_gru(num_layers=2) <= 1e-5
+
+
+def test_book_gru_form_is_a_different_model(book):
+    diff = lstm.compare_gru(lstm.gru_cell_book)
+    book.changed(
+        "13.5",
+        "GRU h̃ = tanh(W·[r*h, x]) equals nn.GRU",
+        "(formula)",
+        "no" if diff > 1e-2 else "yes",
+        expected="no",
+        status="API change",
+        note="PyTorch: r*(W_hn·h + b_hn), z keeps h",
+    )
+
+
+def _cell_args(seed=0):
+    torch.manual_seed(seed)
+    layer = nn.LSTM(6, 5)
+    gates = lstm.split_gates(layer)
+    return torch.randn(3, 6), torch.randn(3, 5), torch.randn(3, 5), gates
+
+
+def test_peephole_with_zero_peepholes_is_the_plain_lstm():
+    x, h, c, gates = _cell_args()
+    zero = (torch.zeros(5, 5),) * 3
+    h1, c1 = lstm.peephole_cell(x, h, c, gates, zero)
+    h2, c2 = lstm.lstm_cell(x, h, c, gates)
+    assert torch.allclose(h1, h2) and torch.allclose(c1, c2)
+
+
+def test_peephole_gates_see_the_cell_state():
+    """The defining property: with h and x fixed, changing C_{t-1} changes the forget gate."""
+    x, h, c, gates = _cell_args()
+    peep = tuple(torch.randn(5, 5) for _ in range(3))
+    c = c.requires_grad_(True)
+    _, c_next = lstm.peephole_cell(x, h, c, gates, peep)
+    # plain LSTM: ∂C_t/∂C_{t-1} = f_t exactly (diagonal); the peephole adds terms through f and i
+    (jac_peep,) = torch.autograd.grad(c_next.sum(), c)
+    _, c_plain = lstm.lstm_cell(x, h, c, gates)
+    (jac_plain,) = torch.autograd.grad(c_plain.sum(), c)
+    g_f = gates[1]
+    f = torch.sigmoid(lstm.affine(g_f, h, x))
+    assert torch.allclose(jac_plain, f)
+    assert not torch.allclose(jac_peep, jac_plain, atol=1e-3)
+
+
+def test_coupled_cell_is_an_lstm_with_input_gate_one_minus_forget():
+    x, h, c, gates = _cell_args()
+    g_i, g_f, g_c, g_o = gates
+    tied = [{k: -v for k, v in g_f.items()}, g_f, g_c, g_o]  # σ(-a) = 1 - σ(a)
+    h1, c1 = lstm.coupled_cell(x, h, c, gates)
+    h2, c2 = lstm.lstm_cell(x, h, c, tied)
+    assert torch.allclose(h1, h2, atol=1e-6) and torch.allclose(c1, c2, atol=1e-6)
+
+
+def test_long_term_dependency_the_cell_path_keeps_the_signal():
+    res = lstm.long_term_dependency(lengths=(5, 40))
+    rnn, lstm_init, lstm_fb = (res[(name, 40)] for name in lstm.LONG_TERM_MODELS)
+    assert rnn < 1e-6  # the plain RNN's memory of x_1 is gone after 40 steps
+    assert lstm_fb > 1e4 * rnn  # forget gates near 1: orders of magnitude more signal
+    assert lstm_init > rnn
+    assert all(res[(name, 5)] > res[(name, 40)] for name in lstm.LONG_TERM_MODELS)
+
+
+def test_book_lstm_shapes(book):
+    shapes = lstm.book_lstm_shapes()
+    book.same("14", "nn.LSTM(10,20,2) output shape", (5, 3, 20), shapes["output"], tol=0)
+    book.same("14", "h_n shape", (2, 3, 20), shapes["h_n"], tol=0)
+    book.same("14", "c_n shape", (2, 3, 20), shapes["c_n"], tol=0)
+
+
+def test_lstm_option_shapes():
+    assert lstm.book_lstm_shapes(bidirectional=True) == dict(
+        input=(5, 3, 10), output=(5, 3, 40), h_n=(4, 3, 20), c_n=(4, 3, 20)
+    )
+    # batch_first changes input/output only: h_n and c_n stay (layers, batch, hidden)
+    assert lstm.book_lstm_shapes(batch_first=True) == dict(
+        input=(3, 5, 10), output=(3, 5, 20), h_n=(2, 3, 20), c_n=(2, 3, 20)
+    )
+    assert lstm.book_lstm_shapes(proj_size=5) == dict(
+        input=(5, 3, 10), output=(5, 3, 5), h_n=(2, 3, 5), c_n=(2, 3, 20)
+    )
+
+
+def test_num_layers_default_is_one(book):
+    book.changed(
+        "14",
+        "nn.LSTM num_layers default",
+        2,
+        lstm.default_num_layers(),
+        expected=1,
+        tol=0,
+        note="the docs' default; the book says 2",
+    )
+
+
+def test_packed_sequence_gives_each_sequences_own_last_state():
+    assert lstm.packed_matches_individual() <= 1e-6
+    assert lstm.padded_without_packing_differs() > 1e-3
+
+
+def test_jieba_segmentation(book):
+    default = lstm.segment(lstm.BOOK_SENTENCE)
+    assert "苏宁" in default and "易购" in default and "苏宁易购" not in default
+    with_word = lstm.segment(lstm.BOOK_SENTENCE, extra_words=["苏宁易购"])
+    book.same(
+        "15",
+        "jieba + add_word: 苏宁易购/是/国内/…",
+        "/".join(lstm.BOOK_SEGMENTATION),
+        "/".join(with_word),
+    )
+    # the private tokenizer left jieba's global dictionary alone
+    assert "苏宁易购" not in lstm.segment(lstm.BOOK_SENTENCE)
+
+
+def test_word_index_and_bag_of_words(book):
+    index = lstm.word_index(lstm.BOOK_SEGMENTATION)
+    book.same("15", "index of 苏宁易购", 0, index["苏宁易购"], tol=0)
+    assert lstm.bag_of_words(["的", "电商", "的"], index) == [0, 0, 0, 0, 2, 0, 1, 0]
+
+
+def test_embedding_lookup_and_padding():
+    facts = lstm.embedding_facts()
+    assert facts["shape"] == (2, 3, 4)
+    assert facts["lookup_is_row"] and facts["padding_row_zero"] and facts["padding_grad_zero"]
+    assert facts["used_row_grad"] == [1.0] * 4  # row 1 used once, gradient of sum = 1
+
+
+def test_toy_embedding_groups_topics():
+    weights, index = lstm.train_toy_embedding()
+    for word, topic in (("苹果", "fruit"), ("汽车", "vehicle")):
+        near = lstm.nearest(weights, index, word, k=3)
+        same_topic = set(lstm.TOY_TOPICS[topic]) | set(lstm.TOY_CONTEXT[topic])
+        assert set(near) <= same_topic, near
+
+
+def test_main_writes_pngs(tmp_path, capsys):
+    lstm.main(["--section", "15", "--out-dir", str(tmp_path)])
+    assert (tmp_path / "embedding_pca.png").stat().st_size > 5000
+    assert "✓" in capsys.readouterr().out
