@@ -1,0 +1,759 @@
+"""第16章 LSTM 文本分类 — 20 Newsgroups (and Chinese reviews), the book's way examined, then done right.
+
+    python ch16_textcls/textcls.py                          # bydate split: TF-IDF baseline + LSTM
+    python ch16_textcls/textcls.py --recipe book            # the book's split and the header leak
+    python ch16_textcls/textcls.py --corpus chnsenticorp    # Chinese hotel reviews (jieba)
+    python ch16_textcls/textcls.py --predict "the shuttle reached orbit"   # uses the saved model
+
+Data: python data/fetch.py 20news-bydate (20news, chinese); found through --data-dir, then
+$BOOK_DATA_DIR, then the repository's data/. Without it, the samples in data/samples/ are used.
+"""
+
+import argparse
+import csv
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from collections import Counter, OrderedDict
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO / "outputs" / "ch16"
+CORPORA = {
+    "20news-bydate": ("20newsgroups/20news-bydate", "20news-bydate"),
+    "20news": ("20newsgroups/news20/20_newsgroup", "20news"),
+    "chnsenticorp": ("chinese/ChnSentiCorp_htl_all.csv", "chinese"),
+    "waimai": ("chinese/waimai_10k.csv", "chinese"),
+}
+
+
+class DataError(Exception):
+    """Missing or unusable input: one line naming the file and the fix."""
+
+
+# ================================================================ §16.2 reading the corpora
+
+
+def resolve_data_dir(arg: str | None) -> Path:
+    return Path(arg or os.environ.get("BOOK_DATA_DIR") or REPO / "data").expanduser()
+
+
+def find_corpus(corpus: str, data_dir: Path) -> tuple[Path, bool]:
+    """(path, is_sample): the full corpus if fetched, else the committed sample."""
+    rel, fetch_name = CORPORA[corpus]
+    if (data_dir / rel).exists():
+        return data_dir / rel, False
+    sample = REPO / "data" / "samples" / rel
+    if sample.exists():
+        return sample, True
+    raise DataError(
+        f"{corpus} not found in {data_dir / rel} — run: python data/fetch.py {fetch_name}"
+    )
+
+
+def read_message(path: Path) -> str:
+    # The messages are Latin-1 (a few are not valid UTF-8); some lines end in \r.
+    return path.read_bytes().decode("latin-1").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_folder(root: Path) -> tuple[list[str], list[int], list[str]]:
+    """§16.2's loop: sorted group folders, sorted numeric file names, label = folder index."""
+    texts, labels, names = [], [], []
+    for group in sorted(p for p in root.iterdir() if p.is_dir()):
+        names.append(group.name)
+        for f in sorted(group.iterdir()):
+            if f.name.isdigit():
+                texts.append(read_message(f))
+                labels.append(len(names) - 1)
+    if not texts:
+        raise DataError(f"no messages under {root} — run: python data/fetch.py 20news")
+    return texts, labels, names
+
+
+def load_reviews(path: Path) -> tuple[list[str], list[int], list[str]]:
+    """label,review CSV (1 positive, 0 negative); UTF-8, with or without BOM."""
+    texts, labels = [], []
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            if row.get("review"):
+                texts.append(row["review"])
+                labels.append(int(row["label"]))
+    return texts, labels, ["negative", "positive"]
+
+
+# ================================================================ headers: the label leak
+
+
+def split_header(message: str) -> tuple[str, str]:
+    """A Usenet message is a header block, a blank line, then the body."""
+    head, _, body = message.partition("\n\n")
+    return head, body
+
+
+def strip_headers(message: str, keep_subject: bool = True) -> str:
+    """Drop every header line (Newsgroups:, Path:, Xref: … name the group); keep Subject: text,
+    which a reader of the post sees too."""
+    head, body = split_header(message)
+    subject = next(
+        (line[8:].strip() for line in head.splitlines() if line.lower().startswith("subject:")), ""
+    )
+    return (subject + "\n" + body) if keep_subject and subject else body
+
+
+QUOTE = re.compile(r"(writes in|writes:|wrote:|says:|said:|^In article|^Quoted from|^\||^>)")
+
+
+def strip_quotes_and_signature(body: str) -> str:
+    """The harder setting, as scikit-learn's remove=('footers', 'quotes') does it."""
+    lines = [line for line in body.splitlines() if not QUOTE.search(line)]
+    for i in range(len(lines) - 1, -1, -1):  # signature: from the last line that is just "--"
+        if lines[i].strip().strip("-") == "" and lines[i].strip():
+            lines = lines[:i]
+            break
+    return "\n".join(lines)
+
+
+def header_rule(message: str, names: list[str]) -> int:
+    """Predict from the Newsgroups: header alone: the first listed group we know, else -1."""
+    head, _ = split_header(message)
+    for line in head.splitlines():
+        if line.lower().startswith("newsgroups:"):
+            for group in line.split(":", 1)[1].replace(" ", "").split(","):
+                if group in names:
+                    return names.index(group)
+    return -1
+
+
+# ================================================================ §16.2 Keras 2's Tokenizer
+
+
+KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
+
+
+class Tokenizer:
+    """Keras 2's `keras.preprocessing.text.Tokenizer` semantics (removed in Keras 3): lower-case,
+    the same punctuation filters, split on spaces, word_index ranked by frequency (ties in order
+    of first appearance, index 1 = most frequent), `num_words` keeps indices < num_words."""
+
+    def __init__(
+        self,
+        num_words: int | None = None,
+        filters: str = KERAS_FILTERS,
+        lower: bool = True,
+        split: str = " ",
+    ):
+        self.num_words, self.lower, self.split = num_words, lower, split
+        self.table = str.maketrans({c: split for c in filters})
+        self.word_counts: OrderedDict[str, int] = OrderedDict()
+        self.word_index: dict[str, int] = {}
+
+    def words(self, text: str) -> list[str]:
+        text = text.lower() if self.lower else text
+        return [w for w in text.translate(self.table).split(self.split) if w]
+
+    def fit_on_texts(self, texts) -> "Tokenizer":
+        for text in texts:
+            for w in self.words(text):
+                self.word_counts[w] = self.word_counts.get(w, 0) + 1
+        ranked = sorted(self.word_counts.items(), key=lambda kv: kv[1], reverse=True)  # stable
+        self.word_index = {w: i for i, (w, _) in enumerate(ranked, start=1)}
+        return self
+
+    def texts_to_sequences(self, texts) -> list[list[int]]:
+        out = []
+        for text in texts:
+            seq = [self.word_index[w] for w in self.words(text) if w in self.word_index]
+            out.append([i for i in seq if not self.num_words or i < self.num_words])
+        return out
+
+
+def jieba_words(text: str, cut_all: bool = False) -> list[str]:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return [w for w in jieba.cut(text, cut_all=cut_all) if w.strip()]
+
+
+# ================================================================ §16 the book's split, examined
+
+
+def book_split(labels: list[int], validation_split: float = 0.2):
+    """The book: corpus in sorted folder order, last 20% is the test set, no shuffling."""
+    n_test = int(validation_split * len(labels))
+    return labels[:-n_test], labels[-n_test:]
+
+
+def class_counts(labels: list[int], n_classes: int) -> list[int]:
+    counts = Counter(labels)
+    return [counts.get(c, 0) for c in range(n_classes)]
+
+
+def examine_book(texts, labels, names) -> dict:
+    train, test = book_split(labels)
+    train_counts, test_counts = class_counts(train, len(names)), class_counts(test, len(names))
+    unseen = [names[c] for c in range(len(names)) if test_counts[c] and not train_counts[c]]
+    unseen_share = sum(test_counts[names.index(n)] for n in unseen) / len(test)
+    rule = [header_rule(t, names) for t in texts]
+    with_header = sum(1 for t in texts if "newsgroups:" in split_header(t)[0].lower())
+    first_is_label = sum(
+        1 for t, y in zip(texts, labels, strict=True) if _first_listed(t) == names[y]
+    )
+    return dict(
+        n=len(texts),
+        train=len(train),
+        test=len(test),
+        train_counts=train_counts,
+        test_counts=test_counts,
+        unseen=unseen,
+        unseen_share=unseen_share,
+        rule_accuracy=sum(p == y for p, y in zip(rule, labels, strict=True)) / len(labels),
+        with_newsgroups_header=with_header,
+        first_listed_is_label=first_is_label,
+    )
+
+
+def _first_listed(message: str) -> str | None:
+    for line in split_header(message)[0].splitlines():
+        if line.lower().startswith("newsgroups:"):
+            return line.split(":", 1)[1].replace(" ", "").split(",")[0]
+    return None
+
+
+# ================================================================ vocabulary and batches
+
+PAD, UNK = 0, 1
+
+
+def build_vocab(token_lists, max_size=30000, min_count=2) -> dict[str, int]:
+    counts = Counter(w for tokens in token_lists for w in tokens)
+    common = [w for w, c in counts.most_common(max_size) if c >= min_count]
+    return {w: i for i, w in enumerate(common, start=2)}  # 0 = padding, 1 = unknown
+
+
+def encode(tokens: list[str], vocab: dict[str, int], max_len: int) -> list[int]:
+    ids = [vocab.get(w, UNK) for w in tokens[:max_len]]
+    return ids or [UNK]
+
+
+def bucketed_batches(lengths: list[int], batch_size: int, gen: torch.Generator | None):
+    """Batches of similar length (sorted, chunked), in random order when `gen` is given."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    if gen is not None:
+        batches = [batches[i] for i in torch.randperm(len(batches), generator=gen).tolist()]
+    return batches
+
+
+def pad_batch(seqs: list[list[int]], device) -> tuple[torch.Tensor, torch.Tensor]:
+    lengths = torch.tensor([len(s) for s in seqs])
+    ids = torch.zeros(len(seqs), int(lengths.max()), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s)
+    return ids.to(device), lengths
+
+
+# ================================================================ §16.4 the model
+
+
+class LSTMNet(nn.Module):
+    """Embedding → (bi)LSTM over the packed batch → max and mean over time → dropout → Linear.
+
+    The book's LSTMNet reads only the last time step of a padded batch of one; pooling over all
+    steps keeps what the network saw early in a long message."""
+
+    def __init__(
+        self,
+        vocab_size,
+        n_classes,
+        embed_dim=128,
+        hidden=128,
+        layers=1,
+        bidirectional=True,
+        dropout=0.4,
+    ):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD)
+        self.lstm = nn.LSTM(
+            embed_dim,
+            hidden,
+            layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=dropout if layers > 1 else 0.0,
+        )
+        width = hidden * (2 if bidirectional else 1)
+        self.drop = nn.Dropout(dropout)
+        self.out = nn.Linear(2 * width, n_classes)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        x = self.drop(self.embedding(ids))
+        packed = nn.utils.rnn.pack_padded_sequence(
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        out, _ = self.lstm(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+        mask = (
+            torch.arange(out.shape[1], device=out.device)[None, :] < lengths.to(out.device)[:, None]
+        ).unsqueeze(2)
+        max_pool = out.masked_fill(~mask, float("-inf")).amax(dim=1)
+        mean_pool = (out * mask).sum(dim=1) / lengths.to(out.device)[:, None]
+        return self.out(self.drop(torch.cat([max_pool, mean_pool], dim=1)))
+
+
+def train_lstm(
+    train_ids,
+    train_y,
+    val_ids,
+    val_y,
+    vocab_size,
+    n_classes,
+    epochs=10,
+    batch_size=32,
+    lr=2e-3,
+    patience=2,
+    seed=0,
+    device="cpu",
+    log=print,
+    **net,
+):
+    """AdamW, gradient clipping at 1, early stopping on validation accuracy; returns best model."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = LSTMNet(vocab_size, n_classes, **net).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
+    lengths = [len(s) for s in train_ids]
+    best, best_state, stale, history = -1.0, None, 0, []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        start, total, seen = time.perf_counter(), 0.0, 0
+        for batch in bucketed_batches(lengths, batch_size, gen):
+            ids, lens = pad_batch([train_ids[i] for i in batch], device)
+            y = torch.tensor([train_y[i] for i in batch], device=device)
+            loss = F.cross_entropy(model(ids, lens), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            total += loss.item() * len(batch)
+            seen += len(batch)
+        seconds = time.perf_counter() - start
+        val_acc = accuracy(predict_ids(model, val_ids, device), val_y)
+        history.append(dict(epoch=epoch, loss=total / seen, val_acc=val_acc, seconds=seconds))
+        log(
+            f"epoch {epoch:2d}  loss {total / seen:.4f}  val acc {val_acc:.4f}  "
+            f"{seconds:.1f} s  {seen / seconds:.0f} docs/s"
+        )
+        if val_acc > best:
+            best, stale = val_acc, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            stale += 1
+            if stale >= patience:
+                log(f"early stop: no better validation accuracy for {patience} epochs")
+                break
+    model.load_state_dict(best_state)
+    return model, history
+
+
+@torch.inference_mode()
+def predict_ids(model, seqs, device="cpu", batch_size=128) -> list[int]:
+    model.eval()
+    preds = [0] * len(seqs)
+    for batch in bucketed_batches([len(s) for s in seqs], batch_size, None):
+        ids, lens = pad_batch([seqs[i] for i in batch], device)
+        for i, p in zip(batch, model(ids, lens).argmax(dim=1).tolist(), strict=True):
+            preds[i] = p
+    return preds
+
+
+# ================================================================ bag-of-words baseline
+
+
+def tfidf_matrix(token_lists, vocab, idf=None):
+    """Sublinear tf · idf, rows L2-normalised, as a sparse (docs × vocab) tensor."""
+    rows, cols, vals = [], [], []
+    for r, tokens in enumerate(token_lists):
+        counts = Counter(vocab[w] for w in tokens if w in vocab)
+        for c, n in counts.items():
+            rows.append(r)
+            cols.append(c)
+            vals.append(1.0 + math.log(n))
+    shape = (len(token_lists), len(vocab))
+    if idf is None:
+        df = torch.zeros(len(vocab)).index_add_(0, torch.tensor(cols), torch.ones(len(cols)))
+        idf = torch.log((1 + shape[0]) / (1 + df)) + 1
+    v = torch.tensor(vals) * idf[torch.tensor(cols)]
+    norms = torch.zeros(shape[0]).index_add_(0, torch.tensor(rows), v * v).sqrt()
+    v = v / norms[torch.tensor(rows)]
+    x = torch.sparse_coo_tensor(torch.tensor([rows, cols]), v, shape, check_invariants=False)
+    return x.coalesce(), idf
+
+
+def train_logistic_regression(x, y, n_classes, steps=300, lr=0.5, weight_decay=1e-5):
+    """Multinomial logistic regression on a sparse matrix, full batch, Adam."""
+    torch.manual_seed(0)
+    w = torch.zeros(x.shape[1], n_classes, requires_grad=True)
+    b = torch.zeros(n_classes, requires_grad=True)
+    target = torch.tensor(y)
+    opt = torch.optim.Adam([w, b], lr=lr)
+    for _ in range(steps):
+        logits = torch.sparse.mm(x, w) + b
+        loss = F.cross_entropy(logits, target) + weight_decay * (w * w).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return w.detach(), b.detach()
+
+
+def baseline_predict(x, w, b) -> list[int]:
+    return (torch.sparse.mm(x, w) + b).argmax(dim=1).tolist()
+
+
+# ================================================================ metrics
+
+
+def accuracy(pred, truth) -> float:
+    return sum(p == t for p, t in zip(pred, truth, strict=True)) / max(len(truth), 1)
+
+
+def per_class_f1(pred, truth, n_classes) -> list[float]:
+    f1 = []
+    for c in range(n_classes):
+        tp = sum(p == c and t == c for p, t in zip(pred, truth, strict=True))
+        fp = sum(p == c and t != c for p, t in zip(pred, truth, strict=True))
+        fn = sum(p != c and t == c for p, t in zip(pred, truth, strict=True))
+        f1.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return f1
+
+
+def save_confusion(pred, truth, names, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    cm = np.zeros((len(names), len(names)), int)
+    for p, t in zip(pred, truth, strict=True):
+        cm[t, p] += 1
+    fig, ax = plt.subplots(figsize=(8, 7))
+    ax.imshow(np.log1p(cm), cmap="Blues")
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(names)), names, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("confusion matrix (test set)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    os.close(fd)
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
+# ================================================================ saving and predicting
+
+
+def save_bundle(folder: Path, model: LSTMNet, vocab: dict, names: list[str], settings: dict):
+    """Model weights, vocabulary (JSON) and settings, each written atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, write in (
+        ("model.pt", lambda f: torch.save(model.state_dict(), f)),
+        ("vocab.json", lambda f: f.write(json.dumps(vocab).encode())),
+        (
+            "settings.json",
+            lambda f: f.write(
+                json.dumps(dict(settings, names=names, vocab_size=len(vocab) + 2)).encode()
+            ),
+        ),
+    ):
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, folder / name)
+    return folder
+
+
+def load_bundle(folder: Path):
+    try:
+        settings = json.loads((folder / "settings.json").read_text())
+        vocab = json.loads((folder / "vocab.json").read_text())
+        state = torch.load(folder / "model.pt", weights_only=True)
+    except FileNotFoundError as err:
+        raise DataError(
+            f"no trained model in {folder} ({Path(err.filename).name} missing) — "
+            "train first: python ch16_textcls/textcls.py"
+        ) from None
+    if settings["vocab_size"] != len(vocab) + 2:
+        raise DataError(f"{folder}/vocab.json does not match the model — train again")
+    model = LSTMNet(
+        settings["vocab_size"],
+        len(settings["names"]),
+        embed_dim=settings.get("embed_dim", 128),
+        hidden=settings.get("hidden", 128),
+    )
+    try:
+        model.load_state_dict(state)
+    except RuntimeError:
+        raise DataError(f"{folder}/model.pt does not match settings.json — train again") from None
+    return model.eval(), vocab, settings
+
+
+def tokens_for(text: str, chinese: bool) -> list[str]:
+    return jieba_words(text) if chinese else Tokenizer().words(text)
+
+
+def predict_text(folder: Path, text: str, top: int = 3) -> list[tuple[str, float]]:
+    model, vocab, settings = load_bundle(folder)
+    ids = encode(tokens_for(text, settings["chinese"]), vocab, settings["max_len"])
+    with torch.inference_mode():
+        probs = model(torch.tensor([ids]), torch.tensor([len(ids)])).softmax(dim=1)[0]
+    best = probs.argsort(descending=True)[:top].tolist()
+    return [(settings["names"][i], probs[i].item()) for i in best]
+
+
+# ================================================================ the two recipes
+
+
+def run_book(args) -> dict:
+    root, is_sample = find_corpus("20news", resolve_data_dir(args.data_dir))
+    if is_sample:
+        print(f"full 20news not found — using the sample {root}; run: python data/fetch.py 20news")
+    texts, labels, names = load_folder(root)
+    facts = examine_book(texts, labels, names)
+    tok = Tokenizer(num_words=20000).fit_on_texts(texts)
+    print(
+        f"§16.2 Found {facts['n']} texts (book 19997); {len(tok.word_index)} unique tokens "
+        "(vocabulary fitted on train AND test texts, as the book does)"
+    )
+    print(
+        f"§16.2 split without shuffling: train {facts['train']} (book 15998), test "
+        f"{facts['test']} (book 3999)"
+    )
+    print("      class   train  test")
+    for c, name in enumerate(names):
+        print(f"      {name:<26} {facts['train_counts'][c]:5d} {facts['test_counts'][c]:5d}")
+    print(
+        f"      {len(facts['unseen'])} test classes never occur in training: "
+        f"{', '.join(facts['unseen'])} — {facts['unseen_share']:.0%} of the test set"
+    )
+    print(
+        f"§16.2 header leak: {facts['with_newsgroups_header']} of {facts['n']} messages carry a "
+        f"Newsgroups: line; its first group is the label in {facts['first_listed_is_label']}; "
+        f"the rule 'read Newsgroups:' scores {facts['rule_accuracy']:.1%} without any model"
+    )
+    return facts
+
+
+def prepare(corpus: str, args):
+    """Tokenised train / validation / test parts and class names for the fast recipe."""
+    root, is_sample = find_corpus(corpus, resolve_data_dir(args.data_dir))
+    if is_sample:
+        print(
+            f"full {corpus} not found — using the sample {root}; run: python data/fetch.py "
+            f"{CORPORA[corpus][1]}"
+        )
+    gen = torch.Generator().manual_seed(args.seed)
+    if corpus == "20news-bydate":
+        tr_texts, tr_y, names = load_folder(root / "20news-bydate-train")
+        te_texts, te_y, _ = load_folder(root / "20news-bydate-test")
+        clean = (
+            (lambda m: strip_quotes_and_signature(strip_headers(m, keep_subject=False)))
+            if args.remove_all
+            else strip_headers
+        )
+        tr_tokens = [Tokenizer().words(clean(t)) for t in tr_texts]
+        te_tokens = [Tokenizer().words(clean(t)) for t in te_texts]
+        order = torch.randperm(len(tr_tokens), generator=gen).tolist()
+        n_val = len(order) // 10  # a tenth of the training messages for early stopping
+        val, train = order[:n_val], order[n_val:]
+        parts = (
+            [tr_tokens[i] for i in train],
+            [tr_y[i] for i in train],
+            [tr_tokens[i] for i in val],
+            [tr_y[i] for i in val],
+            te_tokens,
+            te_y,
+        )
+        return parts, names, False, is_sample
+    if corpus == "20news":
+        texts, labels, names = load_folder(root)
+        tokens = [Tokenizer().words(strip_headers(t)) for t in texts]
+    else:
+        texts, labels, names = load_reviews(root)
+        tokens = [jieba_words(t) for t in texts]
+    train, val, test = stratified_split(labels, gen)
+    pick = lambda idx, xs: [xs[i] for i in idx]  # noqa: E731
+    parts = (
+        pick(train, tokens),
+        pick(train, labels),
+        pick(val, tokens),
+        pick(val, labels),
+        pick(test, tokens),
+        pick(test, labels),
+    )
+    return parts, names, corpus != "20news", is_sample
+
+
+def stratified_split(labels, gen, fractions=(0.8, 0.1)):
+    """80/10/10 within every class, shuffled with `gen`."""
+    train, val, test = [], [], []
+    for c in sorted(set(labels)):
+        idx = [i for i, y in enumerate(labels) if y == c]
+        idx = [idx[j] for j in torch.randperm(len(idx), generator=gen).tolist()]
+        a, b = round(fractions[0] * len(idx)), round(sum(fractions) * len(idx))
+        train += idx[:a]
+        val += idx[a:b]
+        test += idx[b:]
+    return train, val, test
+
+
+def choose_max_len(token_lists, quantile=0.9, cap=400) -> int:
+    """Truncate at the 90th percentile of training lengths: 9 in 10 documents are kept whole."""
+    lengths = sorted(len(t) for t in token_lists)
+    return max(16, min(cap, lengths[int(quantile * (len(lengths) - 1))]))
+
+
+def run_fast(args) -> dict:
+    parts, names, chinese, is_sample = prepare(args.corpus, args)
+    tr_tok, tr_y, va_tok, va_y, te_tok, te_y = parts
+    max_len = args.max_len or choose_max_len(tr_tok)
+    vocab = build_vocab(tr_tok)  # from the training part only
+    print(
+        f"{args.corpus}: train {len(tr_tok)}, validation {len(va_tok)}, test {len(te_tok)}, "
+        f"{len(names)} classes; vocabulary {len(vocab)} (training text only); "
+        f"max length {max_len} tokens"
+    )
+    if args.limit:
+        tr_tok, tr_y = tr_tok[: args.limit], tr_y[: args.limit]
+
+    start = time.perf_counter()
+    bow_vocab = {w: i for i, w in enumerate(build_vocab(tr_tok, max_size=100000, min_count=1))}
+    x_tr, idf = tfidf_matrix(tr_tok, bow_vocab)
+    w, b = train_logistic_regression(x_tr, tr_y, len(names))
+    x_te, _ = tfidf_matrix(te_tok, bow_vocab, idf)
+    bow_pred = baseline_predict(x_te, w, b)
+    bow_acc = accuracy(bow_pred, te_y)
+    print(
+        f"TF-IDF + logistic regression: test accuracy {bow_acc:.4f} "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
+
+    to_ids = lambda toks: [encode(t, vocab, max_len) for t in toks]  # noqa: E731
+    model, history = train_lstm(
+        to_ids(tr_tok),
+        tr_y,
+        to_ids(va_tok),
+        va_y,
+        len(vocab) + 2,
+        len(names),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        device=args.device,
+        embed_dim=args.embed_dim,
+        hidden=args.hidden,
+    )
+    pred = predict_ids(model, to_ids(te_tok), args.device)
+    acc = accuracy(pred, te_y)
+    f1 = per_class_f1(pred, te_y, len(names))
+    train_s = sum(h["seconds"] for h in history)
+    print(
+        f"LSTM: test accuracy {acc:.4f}, macro-F1 {sum(f1) / len(f1):.4f} "
+        f"(bag of words {bow_acc:.4f}); training {train_s:.0f} s"
+    )
+    for name, score in zip(names, f1, strict=True):
+        print(f"  {name:<26} F1 {score:.3f}")
+    out = args.out_dir / args.corpus
+    save_bundle(
+        out,
+        model.cpu(),
+        vocab,
+        names,
+        dict(
+            max_len=max_len,
+            chinese=chinese,
+            corpus=args.corpus,
+            embed_dim=args.embed_dim,
+            hidden=args.hidden,
+        ),
+    )
+    print(f"model: {out}  confusion: {save_confusion(pred, te_y, names, out / 'confusion.png')}")
+    return dict(
+        acc=acc,
+        bow_acc=bow_acc,
+        macro_f1=sum(f1) / len(f1),
+        history=history,
+        is_sample=is_sample,
+        train_seconds=train_s,
+    )
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description="第16章 LSTM 文本分类: 20 Newsgroups and Chinese reviews"
+    )
+    p.add_argument("--corpus", choices=list(CORPORA), default="20news-bydate")
+    p.add_argument(
+        "--recipe",
+        choices=["fast", "book"],
+        default="fast",
+        help="fast: proper split, baseline + LSTM; book: §16's split and leak examined",
+    )
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1e-2, help="AdamW learning rate")
+    p.add_argument("--embed-dim", type=int, default=128)
+    p.add_argument("--hidden", type=int, default=64, help="LSTM units per direction")
+    p.add_argument("--max-len", type=int, default=None, help="default: 90th length percentile")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, default=None, help="train on the first N documents")
+    p.add_argument(
+        "--remove-all",
+        action="store_true",
+        help="bydate: also drop Subject, quotes and signatures (the harder setting)",
+    )
+    p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT)
+    p.add_argument(
+        "--predict",
+        metavar="TEXT_OR_FILE",
+        default=None,
+        help="classify a text (or the contents of a file) with the saved model",
+    )
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        if args.predict is not None:
+            text = args.predict
+            if Path(text).is_file():
+                text = Path(text).read_text(encoding="utf-8", errors="replace")
+            for name, prob in predict_text(args.out_dir / args.corpus, text):
+                print(f"{prob:6.1%}  {name}")
+            return 0
+        run_book(args) if args.recipe == "book" else run_fast(args)
+    except DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+import pytest
+import torch
+
+from ch16_textcls import textcls as tc
+
+SAMPLES = tc.REPO / "data" / "samples"
+NEWS20 = SAMPLES / "20newsgroups" / "news20" / "20_newsgroup"
+
+
+@pytest.fixture(scope="module")
+def news20():
+    return tc.load_folder(NEWS20)
+
+
+def test_tokenizer_matches_keras2_on_real_messages(news20):
+    keras_text = pytest.importorskip(
+        "keras_preprocessing.text",
+        reason="pip install keras-preprocessing==1.1.2 (Keras 2's Tokenizer, test-only reference)",
+    )
+    texts = news20[0][:150]
+    ours = tc.Tokenizer(num_words=2000).fit_on_texts(texts)
+    ref = keras_text.Tokenizer(num_words=2000)
+    ref.fit_on_texts(texts)
+    assert ours.word_index == ref.word_index
+    assert ours.texts_to_sequences(texts[:40]) == ref.texts_to_sequences(texts[:40])
+
+
+def test_tokenizer_rules():
+    tok = tc.Tokenizer(num_words=3).fit_on_texts(["b a, a! c", "A b"])
+    assert tok.word_index == {"a": 1, "b": 2, "c": 3}  # frequency, then first appearance
+    assert tok.texts_to_sequences(["a b c d"]) == [[1, 2]]  # num_words=3 keeps indices 1, 2
+
+
+def test_header_stripping():
+    msg = (
+        "From: x@y\nNewsgroups: sci.space,sci.astro\nSubject: Re: orbits\n"
+        "Path: a!b\n\nBody line one.\n> quoted line\nJohn writes:\n\n--\nsig\n"
+    )
+    stripped = tc.strip_headers(msg)
+    assert stripped.startswith("Re: orbits\n") and "Newsgroups" not in stripped
+    assert "sci.space" not in stripped and "Path:" not in stripped
+    harder = tc.strip_quotes_and_signature(tc.strip_headers(msg, keep_subject=False))
+    assert "Body line one." in harder
+    assert "quoted" not in harder and "writes" not in harder and "sig" not in harder
+
+
+def test_header_rule_reads_the_label(news20):
+    texts, labels, names = news20
+    assert tc.header_rule("Newsgroups: misc.forsale\n\nhi", names) == names.index("misc.forsale")
+    assert tc.header_rule("Subject: none\n\nhi", names) == -1
+    rule = [tc.header_rule(t, names) for t in texts]
+    assert tc.accuracy(rule, labels) > 0.9  # the leak: no model needed
+    stripped = [tc.header_rule(tc.strip_headers(t), names) for t in texts]
+    assert all(p == -1 for p in stripped)  # nothing left to read after stripping
+
+
+def test_book_split_starves_the_last_groups(book, news20):
+    texts, labels, names = news20
+    facts = tc.examine_book(texts, labels, names)
+    assert facts["unseen_share"] == 1.0  # sample: the whole test set is unseen classes
+    assert set(facts["unseen"]) == set(names[-4:])
+
+
+def test_jieba_book_lines(book):
+    full = " ".join(tc.jieba_words("我来到北京清华大学", cut_all=True))
+    default = " ".join(tc.jieba_words("我来到北京清华大学"))
+    book.same("16.3", "jieba full mode", "我 来到 北京 清华 清华大学 华大 大学", full)
+    book.same("16.3", "jieba default mode", "我 来到 北京 清华大学", default)
+
+
+def test_vocab_and_encoding():
+    vocab = tc.build_vocab([["a", "b", "a"], ["a", "c"]], min_count=1)
+    assert vocab["a"] == 2  # 0 padding, 1 unknown
+    assert tc.encode(["a", "zzz", "b", "c"], vocab, max_len=3) == [2, 1, vocab["b"]]
+    assert tc.encode([], vocab, 5) == [tc.UNK]
+
+
+def test_bucketed_batches_cover_everything_once():
+    lengths = [5, 1, 9, 3, 7, 2, 8]
+    batches = tc.bucketed_batches(lengths, 3, torch.Generator().manual_seed(0))
+    assert sorted(i for b in batches for i in b) == list(range(7))
+    for b in batches:  # similar lengths together
+        assert max(lengths[i] for i in b) - min(lengths[i] for i in b) <= 4
+
+
+def test_packed_model_ignores_padding():
+    torch.manual_seed(0)
+    model = tc.LSTMNet(50, 3, embed_dim=8, hidden=6).eval()
+    short = [5, 6, 7]
+    ids, lens = tc.pad_batch([short, [1, 2, 3, 4, 8, 9]], "cpu")
+    with torch.no_grad():
+        batched = model(ids, lens)[0]
+        alone = model(*tc.pad_batch([short], "cpu"))[0]
+    assert torch.allclose(batched, alone, atol=1e-6)
+
+
+def test_training_lowers_the_loss_and_save_predict_round_trip(tmp_path):
+    texts = [
+        "rocket orbit launch moon",
+        "orbit shuttle nasa moon",
+        "goal hockey puck ice",
+        "puck ice team goal",
+    ] * 10
+    labels = [0, 0, 1, 1] * 10
+    tokens = [t.split() for t in texts]
+    vocab = tc.build_vocab(tokens, min_count=1)
+    ids = [tc.encode(t, vocab, 10) for t in tokens]
+    model, history = tc.train_lstm(
+        ids,
+        labels,
+        ids,
+        labels,
+        len(vocab) + 2,
+        2,
+        epochs=6,
+        batch_size=8,
+        lr=1e-2,
+        patience=10,
+        log=lambda *_: None,
+    )
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert tc.accuracy(tc.predict_ids(model, ids), labels) == 1.0
+    tc.save_bundle(tmp_path, model, vocab, ["space", "hockey"], dict(max_len=10, chinese=False))
+    top = tc.predict_text(tmp_path, "the shuttle reached orbit")
+    assert top[0][0] == "space" and abs(sum(p for _, p in top) - 1) < 1e-5
+
+
+def test_predict_without_a_model_is_one_line(tmp_path, capsys):
+    code = tc.main(["--out-dir", str(tmp_path), "--predict", "hello"])
+    err = capsys.readouterr().err
+    assert code == 1 and "train first" in err and len(err.strip().splitlines()) == 1
+
+
+def test_tfidf_baseline_separates_two_topics():
+    tokens = [["rocket", "orbit"], ["orbit", "moon"], ["puck", "ice"], ["ice", "goal"]] * 5
+    labels = [0, 0, 1, 1] * 5
+    vocab = {w: i for i, w in enumerate(tc.build_vocab(tokens, min_count=1))}
+    x, idf = tc.tfidf_matrix(tokens, vocab)
+    w, b = tc.train_logistic_regression(x, labels, 2, steps=50)
+    assert tc.baseline_predict(x, w, b) == labels
+    dense = x.to_dense()
+    assert torch.allclose(dense.norm(dim=1), torch.ones(len(tokens)))
+
+
+def test_stratified_split_keeps_class_shares():
+    labels = [0] * 80 + [1] * 20
+    train, val, test = tc.stratified_split(labels, torch.Generator().manual_seed(0))
+    assert len(train) == 80 and len(val) == 10 and len(test) == 10
+    assert sum(labels[i] for i in test) == 2 and len(set(train) & set(test)) == 0
+
+
+def test_book_recipe_on_the_sample_runs(capsys):
+    assert tc.main(["--recipe", "book", "--data-dir", "/nonexistent"]) == 0
+    out = capsys.readouterr().out
+    assert "never occur in training" in out and "using the sample" in out
+
+
+@pytest.mark.fulldata
+def test_book_split_on_the_full_corpus(book):
+    root, is_sample = tc.find_corpus("20news", tc.resolve_data_dir(None))
+    assert not is_sample
+    texts, labels, names = tc.load_folder(root)
+    facts = tc.examine_book(texts, labels, names)
+    book.same("16.2", "Found N texts", 19997, facts["n"], tol=0)
+    book.same("16.2", "train / test sizes", (15998, 3999), (facts["train"], facts["test"]), tol=0)
+    book.changed(
+        "16.6",
+        "test classes absent from training",
+        0,
+        len(facts["unseen"]),
+        expected=3,
+        tol=0,
+        note="4th test class has 1 training message; 91% impossible",
+    )
+    assert facts["test_counts"][names.index("talk.politics.guns")] == 999
+    assert facts["rule_accuracy"] > 0.95
+
+
+def test_benchmark_prints_a_table():
+    import subprocess
+    import sys
+
+    script = tc.REPO / "ch16_textcls" / "benchmark.py"
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "--docs",
+            "64",
+            "--batch-sizes",
+            "32",
+            "--max-lens",
+            "100",
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd="/",
+    )
+    assert out.returncode == 0, out.stderr
+    rows = [line.split() for line in out.stdout.splitlines() if line.strip().startswith("100")]
+    assert [r[2] for r in rows] == ["bucketed", "random"]
