@@ -89,6 +89,15 @@ OPTIMIZERS = {
     "Adamax": (adamax_step, torch.optim.Adamax, dict(lr=0.02, betas=(0.9, 0.999), eps=1e-8)),
 }
 
+SECTIONS = {
+    "SGD": "5.1",
+    "RMSprop": "5.2",
+    "Adagrad": "5.3",
+    "Adadelta": "5.4",
+    "Adam": "5.5",
+    "Adamax": "5.6",
+}
+
 # The book's §5.2–5.6 signatures are Keras's; PyTorch's defaults differ for several of them.
 BOOK_DEFAULTS = {
     "RMSprop": dict(lr=0.001, rho=0.9, epsilon=1e-6),
@@ -119,9 +128,8 @@ def least_squares_problem(seed: int = 0):
     return (lambda theta: ((a @ theta - b) ** 2).mean()), theta0
 
 
-def compare_with_torch(name: str, steps: int = 100) -> float:
-    """Run our update and torch.optim side by side; return the largest parameter difference."""
-    step_fn, optim_cls, hyper = OPTIMIZERS[name]
+def max_gap_to_torch(step_fn, optim_cls, hyper: dict, steps: int = 100, **step_kwargs) -> float:
+    """Run `step_fn` and torch.optim side by side; return the largest parameter difference."""
     loss_fn, theta0 = least_squares_problem()
     ours, theirs = theta0.clone(), theta0.clone().requires_grad_(True)
     optimizer = optim_cls([theirs], **hyper)
@@ -131,26 +139,19 @@ def compare_with_torch(name: str, steps: int = 100) -> float:
         optimizer.zero_grad()
         loss_fn(theirs).backward()
         optimizer.step()
-        g = torch.func.grad(loss_fn)(ours)
-        step_fn(ours, g, state, **hyper)
+        step_fn(ours, torch.func.grad(loss_fn)(ours), state, **hyper, **step_kwargs)
         worst = max(worst, (ours - theirs.detach()).abs().max().item())
     return worst
 
 
+def compare_with_torch(name: str, steps: int = 100) -> float:
+    step_fn, optim_cls, hyper = OPTIMIZERS[name]
+    return max_gap_to_torch(step_fn, optim_cls, hyper, steps)
+
+
 def book_adam_gap(steps: int = 100) -> float:
     """Largest parameter difference between the book's Adam formula and torch.optim.Adam."""
-    loss_fn, theta0 = least_squares_problem()
-    ours, theirs = theta0.clone(), theta0.clone().requires_grad_(True)
-    optimizer = torch.optim.Adam([theirs], lr=0.01)
-    state: dict = {}
-    gap = 0.0
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss_fn(theirs).backward()
-        optimizer.step()
-        adam_step(ours, torch.func.grad(loss_fn)(ours), state, lr=0.01, book_formula=True)
-        gap = max(gap, (ours - theirs.detach()).abs().max().item())
-    return gap
+    return max_gap_to_torch(adam_step, torch.optim.Adam, dict(lr=0.01), steps, book_formula=True)
 
 
 def book_adadelta_moves(steps: int = 50) -> float:
@@ -245,24 +246,16 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     print("== hand-written update vs. torch.optim (float64, max |Δθ| over all steps) ==")
-    sections = {
-        "SGD": "5.1",
-        "RMSprop": "5.2",
-        "Adagrad": "5.3",
-        "Adadelta": "5.4",
-        "Adam": "5.5",
-        "Adamax": "5.6",
-    }
     for name in OPTIMIZERS:
         gap = compare_with_torch(name, args.steps)
         print(
-            f"§{sections[name]} {name:<9} max|ours - torch.optim| = {gap:.2e}  "
+            f"§{SECTIONS[name]} {name:<9} max|ours - torch.optim| = {gap:.2e}  "
             f"{'✓' if gap < 1e-10 else '✗'}"
         )
 
     print("\n== the book's defaults (Keras) vs. torch.optim's ==")
     for name, book in BOOK_DEFAULTS.items():
-        print(f"§{sections[name]} {name:<9} book {book}\n{'':15}torch {torch_defaults(name)}")
+        print(f"§{SECTIONS[name]} {name:<9} book {book}\n{'':15}torch {torch_defaults(name)}")
 
     print("\n== the book's formulas, run ==")
     print(

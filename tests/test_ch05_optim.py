@@ -2,15 +2,6 @@ import pytest
 
 from ch05_optim import optim
 
-SECTIONS = {
-    "SGD": "5.1",
-    "RMSprop": "5.2",
-    "Adagrad": "5.3",
-    "Adadelta": "5.4",
-    "Adam": "5.5",
-    "Adamax": "5.6",
-}
-
 
 @pytest.mark.parametrize("name", list(optim.OPTIMIZERS))
 def test_hand_written_update_matches_torch_optim(name):
@@ -76,7 +67,7 @@ def test_book_keras_defaults_differ_from_torch(book, name, key, book_value, torc
     assert optim.BOOK_DEFAULTS[name][key] == book_value
     today = optim.torch_defaults(name)[torch_key]
     book.changed(
-        SECTIONS[name],
+        optim.SECTIONS[name],
         f"{name} default {key}",
         book_value,
         today,
