@@ -592,6 +592,8 @@ def section_12_8(args):
         f"§12.8 video {video.name}: {total} frames; every 5th written: {len(paths)} PNGs "
         f"(expected {math.ceil(total / 5)}) in {frames_dir}"
     )
+    frames = [(p.stem, cv2.imread(str(p))) for p in paths[:6]]
+    save_side_by_side(args.out_dir / "12.8_frames.png", "§12.8 every 5th frame", frames)
 
 
 def section_12_9(args):

@@ -202,6 +202,7 @@ def test_main_runs_every_section(tmp_path, capsys):
         "12.5_contours.png",
         "12.6_corners.png",
         "12.7_histogram.png",
+        "12.8_frames.png",
         "12.9_morphology.png",
     ]
     assert len(list((tmp_path / "12.8_frames").glob("*.png"))) == 6
