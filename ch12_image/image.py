@@ -543,26 +543,31 @@ def section_12_6(args):
     )
 
 
+def all_equal(histograms) -> bool:
+    first = histograms[0]
+    return all(np.array_equal(first, h) for h in histograms[1:])
+
+
 def section_12_7(args):
     two_tone, expected = two_tone_image()
-    cv_, np_, bc = three_histograms(two_tone)
-    same = np.array_equal(cv_, np_) and np.array_equal(np_, bc)
+    two_tone_hists = three_histograms(two_tone)
     gray = cv2.cvtColor(read_image(args.image), cv2.COLOR_BGR2GRAY)
     mask = np.zeros_like(gray)
-    mask[100:200, 100:200] = 255
-    masked_same = all(
-        np.array_equal(a, b)
-        for a, b in zip(
-            three_histograms(gray, mask)[:2], three_histograms(gray, mask)[1:], strict=True
-        )
-    )
+    mask[100:200, 100:200] = 255  # the book's mask
+    full, masked = three_histograms(gray), three_histograms(gray, mask)
     t = time_histograms(gray)
+    counts = {v: int(two_tone_hists[2][v]) for v in expected}
     print(
-        f"§12.7 histograms: two-tone counts {{40: {bc[40]}, 200: {bc[200]}}} (expected "
-        f"{expected}); three methods identical: {same}, with mask: {masked_same}; time per call "
+        f"§12.7 histograms: two-tone counts {counts} (expected {expected}); three methods "
+        f"identical: {all_equal(two_tone_hists) and all_equal(full)}, with mask: "
+        f"{all_equal(masked)}; time per call "
         + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in t.items())
         + f"; np.histogram / np.bincount = {t['np.histogram'] / t['np.bincount']:.1f}×"
     )
+    save_plot_of_histograms(gray, full[0], masked[0], args.out_dir / "12.7_histogram.png")
+
+
+def save_plot_of_histograms(gray, full, masked, path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -571,13 +576,17 @@ def section_12_7(args):
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.4))
     a1.imshow(gray, cmap="gray")
     a1.set_axis_off()
-    a2.plot(three_histograms(gray)[0], label="full")
-    a2.plot(three_histograms(gray, mask)[0], label="mask [100:200, 100:200]")
+    a2.plot(full, label="full")
+    a2.plot(masked, label="mask [100:200, 100:200]")
     a2.legend()
     fig.suptitle("§12.7 histogram")
     fig.tight_layout()
-    fig.savefig(args.out_dir / "12.7_histogram.png", dpi=90)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    os.close(fd)
+    fig.savefig(tmp, dpi=90)
     plt.close(fig)
+    os.replace(tmp, path)
+    return path
 
 
 def section_12_8(args):

@@ -280,6 +280,7 @@ class LSTMNet(nn.Module):
         layers=1,
         bidirectional=True,
         dropout=0.4,
+        pool="maxmean",
     ):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD)
@@ -292,15 +293,20 @@ class LSTMNet(nn.Module):
             dropout=dropout if layers > 1 else 0.0,
         )
         width = hidden * (2 if bidirectional else 1)
+        self.pool = pool
         self.drop = nn.Dropout(dropout)
-        self.out = nn.Linear(2 * width, n_classes)
+        self.out = nn.Linear((2 if pool == "maxmean" else 1) * width, n_classes)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = self.drop(self.embedding(ids))
         packed = nn.utils.rnn.pack_padded_sequence(
             x, lengths.cpu(), batch_first=True, enforce_sorted=False
         )
-        out, _ = self.lstm(packed)
+        out, (h_n, _) = self.lstm(packed)
+        if self.pool == "last":  # the book's choice: the final state (of each direction)
+            return self.out(
+                self.drop(torch.cat(list(h_n[-2:] if self.lstm.bidirectional else h_n[-1:]), dim=1))
+            )
         out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
         mask = (
             torch.arange(out.shape[1], device=out.device)[None, :] < lengths.to(out.device)[:, None]
@@ -503,6 +509,7 @@ def load_bundle(folder: Path):
         len(settings["names"]),
         embed_dim=settings.get("embed_dim", 128),
         hidden=settings.get("hidden", 128),
+        pool=settings.get("pool", "maxmean"),
     )
     try:
         model.load_state_dict(state)
@@ -666,6 +673,7 @@ def run_fast(args) -> dict:
         device=args.device,
         embed_dim=args.embed_dim,
         hidden=args.hidden,
+        pool=args.pool,
     )
     pred = predict_ids(model, to_ids(te_tok), args.device)
     acc = accuracy(pred, te_y)
@@ -689,6 +697,7 @@ def run_fast(args) -> dict:
             corpus=args.corpus,
             embed_dim=args.embed_dim,
             hidden=args.hidden,
+            pool=args.pool,
         ),
     )
     print(f"model: {out}  confusion: {save_confusion(pred, te_y, names, out / 'confusion.png')}")
@@ -718,6 +727,12 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=1e-2, help="AdamW learning rate")
     p.add_argument("--embed-dim", type=int, default=128)
     p.add_argument("--hidden", type=int, default=64, help="LSTM units per direction")
+    p.add_argument(
+        "--pool",
+        choices=["maxmean", "last"],
+        default="maxmean",
+        help="read the LSTM by max+mean over time (default) or its last state (book)",
+    )
     p.add_argument("--max-len", type=int, default=None, help="default: 90th length percentile")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=None, help="train on the first N documents")

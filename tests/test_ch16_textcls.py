@@ -202,3 +202,13 @@ def test_benchmark_prints_a_table():
     assert out.returncode == 0, out.stderr
     rows = [line.split() for line in out.stdout.splitlines() if line.strip().startswith("100")]
     assert [r[2] for r in rows] == ["bucketed", "random"]
+
+
+def test_last_state_pooling_also_ignores_padding():
+    torch.manual_seed(0)
+    model = tc.LSTMNet(50, 3, embed_dim=8, hidden=6, pool="last").eval()
+    ids, lens = tc.pad_batch([[5, 6, 7], [1, 2, 3, 4, 8, 9]], "cpu")
+    with torch.no_grad():
+        batched = model(ids, lens)[0]
+        alone = model(*tc.pad_batch([[5, 6, 7]], "cpu"))[0]
+    assert torch.allclose(batched, alone, atol=1e-6)
