@@ -637,7 +637,7 @@ def run_fast(args) -> dict:
     parts, names, chinese, is_sample = prepare(args.corpus, args)
     tr_tok, tr_y, va_tok, va_y, te_tok, te_y = parts
     max_len = args.max_len or choose_max_len(tr_tok)
-    vocab = build_vocab(tr_tok)  # from the training part only
+    vocab = build_vocab(tr_tok, max_size=args.vocab_size)  # from the training part only
     print(
         f"{args.corpus}: train {len(tr_tok)}, validation {len(va_tok)}, test {len(te_tok)}, "
         f"{len(names)} classes; vocabulary {len(vocab)} (training text only); "
@@ -726,6 +726,7 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-2, help="AdamW learning rate")
     p.add_argument("--embed-dim", type=int, default=128)
+    p.add_argument("--vocab-size", type=int, default=30000, help="most frequent training words")
     p.add_argument("--hidden", type=int, default=64, help="LSTM units per direction")
     p.add_argument(
         "--pool",
