@@ -202,6 +202,56 @@ def long_term_dependency(lengths=(5, 10, 20, 40, 80)) -> dict[tuple[str, int], f
     }
 
 
+# The same point, trained: Hochreiter & Schmidhuber's adding problem. Each step carries a random
+# number and a marker; the answer is the sum of the two marked numbers, one in each half of the
+# sequence. Always answering the mean scores an MSE of 1/6 ≈ 0.167.
+
+
+def adding_batch(n: int, length: int, gen: torch.Generator):
+    values = torch.rand(n, length, generator=gen)
+    marks = torch.zeros(n, length)
+    first = torch.randint(0, length // 2, (n,), generator=gen)
+    second = torch.randint(length // 2, length, (n,), generator=gen)
+    marks[torch.arange(n), first] = 1
+    marks[torch.arange(n), second] = 1
+    return torch.stack([values, marks], dim=2), (values * marks).sum(dim=1)
+
+
+class Adder(nn.Module):
+    def __init__(self, kind: str, hidden: int = 32):
+        super().__init__()
+        self.rnn = {"RNN": nn.RNN, "LSTM": nn.LSTM}[kind](2, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, 1)
+        if kind == "LSTM":  # forget-gate bias 1 (see above)
+            with torch.no_grad():
+                self.rnn.bias_ih_l0[hidden : 2 * hidden].fill_(1.0)
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[0][:, -1]).squeeze(1)
+
+
+def adding_problem_mse(kind: str, length: int, steps: int = 600, seed: int = 0) -> float:
+    """Test MSE after `steps` Adam steps (batch 64); ≈ 0.167 means nothing was learned."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = Adder(kind)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(steps):
+        x, y = adding_batch(64, length, gen)
+        loss = F.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    x, y = adding_batch(1000, length, gen)
+    with torch.inference_mode():
+        return F.mse_loss(model(x), y).item()
+
+
+def adding_problem(lengths=(5, 10, 25, 50)) -> dict[tuple[str, int], float]:
+    return {(kind, t): adding_problem_mse(kind, t) for kind in ("RNN", "LSTM") for t in lengths}
+
+
 # ================================================================ §14 nn.LSTM, shape by shape
 
 
@@ -360,20 +410,28 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def plot_long_term(results: dict, path: Path) -> Path:
+def plot_long_term(results: dict, trained: dict, path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
     for name in LONG_TERM_MODELS:
         lengths = sorted(t for k, t in results if k == name)
-        ax.semilogy(lengths, [results[(name, t)] for t in lengths], "o-", label=name)
-    ax.set_xlabel("T (sequence length)")
-    ax.set_ylabel("‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖")
-    ax.set_title("§13.1 how much the first input still matters")
-    ax.legend()
+        ax1.semilogy(lengths, [results[(name, t)] for t in lengths], "o-", label=name)
+    ax1.set_xlabel("T (sequence length)")
+    ax1.set_ylabel("‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖")
+    ax1.set_title("§13.1 how much the first input still matters")
+    ax1.legend()
+    for kind in ("RNN", "LSTM"):
+        lengths = sorted(t for k, t in trained if k == kind)
+        ax2.plot(lengths, [trained[(kind, t)] for t in lengths], "o-", label=kind)
+    ax2.axhline(1 / 6, color="grey", ls=":", label="always the mean (1/6)")
+    ax2.set_xlabel("T (sequence length)")
+    ax2.set_ylabel("test MSE after 600 steps")
+    ax2.set_title("§13.1 adding problem, trained")
+    ax2.legend()
     fig.tight_layout()
     out = _save(fig, path)
     plt.close(fig)
@@ -433,7 +491,13 @@ def section_13(out_dir: Path) -> None:
             f"  T={t:<3} "
             + "   ".join(f"{name} {results[(name, t)]:.1e}" for name in LONG_TERM_MODELS)
         )
-    print(f"  figure: {plot_long_term(results, out_dir / 'long_term_dependency.png')}")
+    print(
+        "== §13.1 trained: the adding problem (test MSE after 600 steps; 0.167 = nothing learned) =="
+    )
+    trained = adding_problem()
+    for t in sorted({t for _, t in trained}):
+        print(f"  T={t:<3}  RNN {trained[('RNN', t)]:.4f}   LSTM {trained[('LSTM', t)]:.4f}")
+    print(f"  figure: {plot_long_term(results, trained, out_dir / 'long_term_dependency.png')}")
 
 
 def section_14() -> None:

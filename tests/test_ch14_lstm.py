@@ -167,3 +167,21 @@ def test_main_writes_pngs(tmp_path, capsys):
     lstm.main(["--section", "15", "--out-dir", str(tmp_path)])
     assert (tmp_path / "embedding_pca.png").stat().st_size > 5000
     assert "✓" in capsys.readouterr().out
+
+
+def test_adding_problem_rnn_fails_as_t_grows_lstm_succeeds(book):
+    """§13.1 trained: at T=10 both learn; at T=25 the RNN is stuck at chance, the LSTM is not."""
+    chance = 1 / 6
+    assert lstm.adding_problem_mse("RNN", 10) < 0.05
+    rnn_25 = lstm.adding_problem_mse("RNN", 25)
+    lstm_25 = lstm.adding_problem_mse("LSTM", 25)
+    assert rnn_25 > 0.8 * chance
+    book.changed(
+        "13.1",
+        "adding problem T=25: LSTM learns, RNN does not",
+        "(prose)",
+        "yes" if lstm_25 < 0.01 and rnn_25 > 0.8 * chance else "no",
+        expected="yes",
+        status="same",
+        note=f"MSE RNN {rnn_25:.3f}, LSTM {lstm_25:.4f}",
+    )
