@@ -261,7 +261,6 @@ def optim_sgd(model, lr):
 
 def save_checkpoint(path: Path, model, optimizer, scheduler, epoch: int, config: dict) -> Path:
     """state_dicts + epoch + config, written to a temporary file and renamed (atomic)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
@@ -269,10 +268,16 @@ def save_checkpoint(path: Path, model, optimizer, scheduler, epoch: int, config:
         "epoch": epoch,
         "config": config,
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    return write_atomic(path, lambda tmp: torch.save(state, tmp))
+
+
+def write_atomic(path: Path, write) -> Path:
+    """Call write(temporary path) beside `path`, then rename: an interrupted write leaves nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     try:
-        torch.save(state, tmp)
+        write(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -304,12 +309,7 @@ def load_checkpoint(path: Path, map_location="cpu") -> dict:
 
 
 def _save_fig(fig, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=100)
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
 
 
 def save_figures(history: list[dict], y_true, y_pred, images, out_dir: Path) -> list[Path]:

@@ -403,6 +403,19 @@ def skeleton_checks(shape: np.ndarray, skeleton: np.ndarray) -> dict[str, bool |
 # ---------------------------------------------------------------- figures
 
 
+def save_figure(fig, path: Path) -> Path:
+    """Write a matplotlib figure to a temporary name, then rename: never a half-written PNG."""
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    os.close(fd)
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
 def save_side_by_side(
     path: Path, title: str, panels: list[tuple[str, np.ndarray]], cmap="gray"
 ) -> Path:
@@ -421,13 +434,7 @@ def save_side_by_side(
         ax.set_axis_off()
     fig.suptitle(title)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)
 
 
 # ---------------------------------------------------------------- sections
@@ -515,13 +522,12 @@ def section_12_5(args):
 def section_12_6(args):
     board = chessboard()
     truth = inner_corners()
-    _, found = harris_corners(board)
+    response, found = harris_corners(board)
     err = match_errors(found, truth)
     sub = chessboard_subpixel(board)
     sub_err = match_errors(sub, truth) if sub is not None else np.array([np.inf])
     book_response, book_found = harris_corners(board, block_size=2, ksize=23)
     book_err = match_errors(book_found, truth)
-    response, _ = harris_corners(board)
     area_ratio = (book_response > 0.01 * book_response.max()).sum() / (
         response > 0.01 * response.max()
     ).sum()
@@ -581,12 +587,7 @@ def save_plot_of_histograms(gray, full, masked, path: Path) -> Path:
     a2.legend()
     fig.suptitle("§12.7 histogram")
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)
 
 
 def section_12_8(args):

@@ -581,8 +581,9 @@ def prepare(corpus: str, args):
             if args.remove_all
             else strip_headers
         )
-        tr_tokens = [Tokenizer().words(clean(t)) for t in tr_texts]
-        te_tokens = [Tokenizer().words(clean(t)) for t in te_texts]
+        words = Tokenizer().words
+        tr_tokens = [words(clean(t)) for t in tr_texts]
+        te_tokens = [words(clean(t)) for t in te_texts]
         order = torch.randperm(len(tr_tokens), generator=gen).tolist()
         n_val = len(order) // 10  # a tenth of the training messages for early stopping
         val, train = order[:n_val], order[n_val:]
@@ -597,7 +598,8 @@ def prepare(corpus: str, args):
         return parts, names, False, is_sample
     if corpus == "20news":
         texts, labels, names = load_folder(root)
-        tokens = [Tokenizer().words(strip_headers(t)) for t in texts]
+        words = Tokenizer().words
+        tokens = [words(strip_headers(t)) for t in texts]
     else:
         texts, labels, names = load_reviews(root)
         tokens = [jieba_words(t) for t in texts]

@@ -135,7 +135,7 @@ def test_checkpoint_round_trip(tmp_path):
     again.load_state_dict(torch.load(ckpt, weights_only=True)["model"])
     x = torch.randn(8, 1, 28, 28)
     assert torch.equal(model.eval()(x), again.eval()(x))
-    assert not list(tmp_path.glob(".*part"))
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
 
 
 def test_resume_continues_the_epoch_count_like_the_books_reruns(tmp_path, capsys):
