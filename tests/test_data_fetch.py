@@ -312,28 +312,24 @@ def _serve(folder, handler):
     return server
 
 
-def test_fetch_over_loopback_http(mirror, tmp_path, capsys):
-    server = _serve(mirror, _Handler)
+def _fetch_over_http(mirror, handler, dest, capsys):
+    """Serve `mirror` on a loopback port with `handler` and fetch from it."""
+    server = _serve(mirror, handler)
     try:
         url = f"http://127.0.0.1:{server.server_port}/"
-        code, out, err = run(
-            capsys, "tiny", "--mirror", url, "--data-dir", str(tmp_path / "d"), "--offline"
-        )
+        return run(capsys, "tiny", "--mirror", url, "--data-dir", str(dest), "--offline")
     finally:
         server.shutdown()
+
+
+def test_fetch_over_loopback_http(mirror, tmp_path, capsys):
+    code, _, err = _fetch_over_http(mirror, _Handler, tmp_path / "d", capsys)
     assert code == 0, err
     assert fetch.is_verified(tmp_path / "d/tiny/numbers.bin")
 
 
 def test_interrupted_http_transfer_leaves_nothing(mirror, tmp_path, capsys):
-    server = _serve(mirror, _TruncatingHandler)
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/"
-        code, _, err = run(
-            capsys, "tiny", "--mirror", url, "--data-dir", str(tmp_path / "d"), "--offline"
-        )
-    finally:
-        server.shutdown()
+    code, _, err = _fetch_over_http(mirror, _TruncatingHandler, tmp_path / "d", capsys)
     assert code == 1 and "tiny/numbers.bin" in err
     assert not any(p.is_file() for p in (tmp_path / "d").rglob("*"))
 
