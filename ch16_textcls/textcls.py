@@ -262,6 +262,65 @@ def pad_batch(seqs: list[list[int]], device) -> tuple[torch.Tensor, torch.Tensor
     return ids.to(device), lengths
 
 
+# ================================================================ word vectors from the training text
+
+
+def ppmi_embeddings(id_lists, vocab_size, dim=128, window=5, seed=0) -> torch.Tensor:
+    """Word vectors from co-occurrence in the training text alone (no download): positive PMI
+    of word pairs within ±window tokens, factorised by a truncated SVD (Levy & Goldberg 2014:
+    what word2vec's skip-gram implicitly does). The padding and unknown rows stay zero."""
+    pairs = []
+    for ids in id_lists:
+        t = torch.tensor(ids)
+        for k in range(1, window + 1):
+            if len(t) > k:
+                pairs.append(torch.stack([t[:-k], t[k:]]))
+    a, b = torch.cat(pairs, dim=1)
+    a, b = torch.cat([a, b]), torch.cat([b, a])  # symmetric window
+    keep = (a > 1) & (b > 1)
+    counts = torch.sparse_coo_tensor(
+        torch.stack([a[keep], b[keep]]),
+        torch.ones(int(keep.sum())),
+        (vocab_size, vocab_size),
+        check_invariants=False,
+    ).coalesce()
+    (rows, cols), c = counts.indices(), counts.values()
+    word = torch.zeros(vocab_size).index_add_(0, rows, c)
+    context = word**0.75  # context distribution smoothing, as word2vec's negative sampling
+    pmi = torch.log(c * context.sum() / (word[rows] * context[cols]))
+    pos = pmi > 0
+    ppmi = torch.sparse_coo_tensor(
+        torch.stack([rows[pos], cols[pos]]),
+        pmi[pos],
+        (vocab_size, vocab_size),
+        check_invariants=False,
+    ).coalesce()
+    torch.manual_seed(seed)
+    u, s, _ = torch.svd_lowrank(ppmi, q=dim, niter=3)
+    vectors = u * s.sqrt()
+    vectors = vectors / vectors[2:].std()  # same scale as nn.Embedding's N(0, 1) start
+    vectors[:2] = 0.0  # padding, unknown
+    return vectors
+
+
+PROBE_WORDS = {
+    False: ["space", "god", "car", "windows", "gun"],
+    True: ["酒店", "服务", "好吃", "送餐"],
+}
+
+
+def nearest_words(vectors, vocab, words, k=5):
+    """(word, its k nearest words by cosine) for the probe words that are in the vocabulary."""
+    inverse = {i: w for w, i in vocab.items()}
+    unit = vectors / vectors.norm(dim=1, keepdim=True).clamp_min(1e-9)
+    out = []
+    for w in words:
+        if w in vocab:
+            best = (unit @ unit[vocab[w]]).topk(k + 1).indices.tolist()
+            out.append((w, [inverse[i] for i in best if i in inverse and i != vocab[w]][:k]))
+    return out
+
+
 # ================================================================ §16.4 the model
 
 
@@ -330,26 +389,44 @@ def train_lstm(
     seed=0,
     device="cpu",
     log=print,
+    embeddings=None,
+    freeze_embeddings=False,
+    cosine=True,
     **net,
 ):
-    """AdamW, gradient clipping at 1, early stopping on validation accuracy; returns best model."""
+    """AdamW, gradient clipping at 1, early stopping on validation accuracy; returns best model.
+    `embeddings` (vocab_size × embed_dim) start the embedding layer, e.g. ppmi_embeddings()."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = LSTMNet(vocab_size, n_classes, **net).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
+    model = LSTMNet(vocab_size, n_classes, **net)
+    if embeddings is not None:
+        model.embedding.weight.data.copy_(embeddings)
+        model.embedding.weight.requires_grad_(not freeze_embeddings)
+    model.to(device)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=1e-2)
     lengths = [len(s) for s in train_ids]
+    total_steps = epochs * math.ceil(len(train_ids) / batch_size)
+    # cosine decay of the learning rate to zero over the planned epochs (cosine=False: constant)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        opt,
+        lambda step: (
+            0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)) if cosine else 1.0
+        ),
+    )
     best, best_state, stale, history = -1.0, None, 0, []
     for epoch in range(1, epochs + 1):
         model.train()
         start, total, seen = time.perf_counter(), 0.0, 0
-        for batch in bucketed_batches(lengths, batch_size, gen):
+        for batch in progress(bucketed_batches(lengths, batch_size, gen), f"epoch {epoch}"):
             ids, lens = pad_batch([train_ids[i] for i in batch], device)
             y = torch.tensor([train_y[i] for i in batch], device=device)
             loss = F.cross_entropy(model(ids, lens), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            nn.utils.clip_grad_norm_(trainable, 1.0)
             opt.step()
+            schedule.step()
             total += loss.item() * len(batch)
             seen += len(batch)
         seconds = time.perf_counter() - start
@@ -369,6 +446,15 @@ def train_lstm(
                 break
     model.load_state_dict(best_state)
     return model, history
+
+
+def progress(batches: list, desc: str):
+    """A tqdm bar over the batches on a terminal; the plain list in logs and tests."""
+    if not sys.stderr.isatty():
+        return batches
+    from tqdm import tqdm
+
+    return tqdm(batches, desc=desc, unit="batch", leave=False)
 
 
 @torch.inference_mode()
@@ -661,6 +747,15 @@ def run_fast(args) -> dict:
     )
 
     to_ids = lambda toks: [encode(t, vocab, max_len) for t in toks]  # noqa: E731
+    embeddings, ppmi_s = None, 0.0
+    if args.embed_init == "ppmi":
+        start = time.perf_counter()
+        whole = [[vocab.get(w, UNK) for w in t] for t in tr_tok]  # untruncated training text
+        embeddings = ppmi_embeddings(whole, len(vocab) + 2, args.embed_dim, seed=args.seed)
+        ppmi_s = time.perf_counter() - start
+        print(f"word vectors: PPMI + SVD of the training text ({ppmi_s:.1f} s); nearest words:")
+        for word, near in nearest_words(embeddings, vocab, PROBE_WORDS[chinese]):
+            print(f"  {word}: {' '.join(near)}")
     model, history = train_lstm(
         to_ids(tr_tok),
         tr_y,
@@ -676,11 +771,13 @@ def run_fast(args) -> dict:
         embed_dim=args.embed_dim,
         hidden=args.hidden,
         pool=args.pool,
+        embeddings=embeddings,
+        freeze_embeddings=args.freeze_embeddings,
     )
     pred = predict_ids(model, to_ids(te_tok), args.device)
     acc = accuracy(pred, te_y)
     f1 = per_class_f1(pred, te_y, len(names))
-    train_s = sum(h["seconds"] for h in history)
+    train_s = sum(h["seconds"] for h in history) + ppmi_s
     print(
         f"LSTM: test accuracy {acc:.4f}, macro-F1 {sum(f1) / len(f1):.4f} "
         f"(bag of words {bow_acc:.4f}); training {train_s:.0f} s"
@@ -737,6 +834,19 @@ def parse_args(argv=None):
         help="read the LSTM by max+mean over time (default) or its last state (book)",
     )
     p.add_argument("--max-len", type=int, default=None, help="default: 90th length percentile")
+    p.add_argument(
+        "--embed-init",
+        choices=["ppmi", "random"],
+        default="ppmi",
+        help="start the embedding from PPMI+SVD word vectors of the training text (default) "
+        "or from random numbers",
+    )
+    p.add_argument(
+        "--freeze-embeddings",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="keep the starting word vectors fixed during training",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=None, help="train on the first N documents")
     p.add_argument(

@@ -212,3 +212,68 @@ def test_last_state_pooling_also_ignores_padding():
         batched = model(ids, lens)[0]
         alone = model(*tc.pad_batch([[5, 6, 7]], "cpu"))[0]
     assert torch.allclose(batched, alone, atol=1e-6)
+
+
+def _two_topic_corpus():
+    """Two topics whose words never meet across topics: distributional vectors must split them."""
+    gen = torch.Generator().manual_seed(0)
+    space, hockey = ["rocket", "orbit", "moon", "nasa", "launch"], ["puck", "ice", "goal", "team"]
+    docs = []
+    for d in range(60):
+        words = space if d % 2 == 0 else hockey
+        docs.append([words[i] for i in torch.randint(0, len(words), (30,), generator=gen)])
+    return docs, space, hockey
+
+
+def test_ppmi_vectors_keep_topics_apart():
+    docs, space, hockey = _two_topic_corpus()
+    vocab = tc.build_vocab(docs, min_count=1)
+    ids = [[vocab[w] for w in d] for d in docs]
+    vectors = tc.ppmi_embeddings(ids, len(vocab) + 2, dim=4, window=3)
+    assert vectors.shape == (len(vocab) + 2, 4)
+    assert vectors[tc.PAD].abs().sum() == 0 and vectors[tc.UNK].abs().sum() == 0
+    for word, near in tc.nearest_words(vectors, vocab, space + hockey, k=3):
+        same_topic = space if word in space else hockey
+        assert set(near) <= set(same_topic), (word, near)
+
+
+def test_frozen_embeddings_stay_as_given():
+    docs, _, _ = _two_topic_corpus()
+    labels = [d % 2 for d in range(len(docs))]
+    vocab = tc.build_vocab(docs, min_count=1)
+    ids = [tc.encode(d, vocab, 30) for d in docs]
+    start = tc.ppmi_embeddings(ids, len(vocab) + 2, dim=8, window=3)
+    model, _ = tc.train_lstm(
+        ids,
+        labels,
+        ids,
+        labels,
+        len(vocab) + 2,
+        2,
+        epochs=2,
+        batch_size=16,
+        embed_dim=8,
+        hidden=4,
+        embeddings=start,
+        freeze_embeddings=True,
+        log=lambda *_: None,
+    )
+    assert torch.equal(model.embedding.weight.detach(), start)
+    assert tc.accuracy(tc.predict_ids(model, ids), labels) == 1.0
+
+
+@pytest.mark.fulldata
+def test_bydate_lstm_is_close_to_the_bag_of_words(tmp_path):
+    """The issue's floor: the LSTM at most 2 points below the TF-IDF baseline of the same run
+    (a broken model lands far below; the README tracks the 86.5% goal)."""
+    result = tc.run_fast(tc.parse_args(["--out-dir", str(tmp_path)]))  # the defaults, ≈ 10 min
+    assert not result["is_sample"]
+    assert result["acc"] >= result["bow_acc"] - 0.02, (result["acc"], result["bow_acc"])
+
+
+@pytest.mark.fulldata
+def test_chnsenticorp_lstm_reaches_89_percent(tmp_path):
+    args = tc.parse_args(["--corpus", "chnsenticorp", "--out-dir", str(tmp_path)])
+    result = tc.run_fast(args)
+    assert not result["is_sample"]
+    assert result["acc"] >= 0.89, result["acc"]
