@@ -604,13 +604,25 @@ def load_bundle(folder: Path):
     return model.eval(), vocab, settings
 
 
-def tokens_for(text: str, chinese: bool) -> list[str]:
-    return jieba_words(text) if chinese else Tokenizer().words(text)
+def chinese_tokens(text: str, unit: str = "jieba") -> list[str]:
+    """jieba words (§16.3), single characters, or both (words, then the characters)."""
+    chars = [c for c in text if c.strip()]
+    if unit == "chars":
+        return chars
+    return jieba_words(text) + (chars if unit == "both" else [])
+
+
+def tokens_for(text: str, chinese: bool, unit: str = "jieba") -> list[str]:
+    return chinese_tokens(text, unit) if chinese else Tokenizer().words(text)
 
 
 def predict_text(folder: Path, text: str, top: int = 3) -> list[tuple[str, float]]:
     model, vocab, settings = load_bundle(folder)
-    ids = encode(tokens_for(text, settings["chinese"]), vocab, settings["max_len"])
+    ids = encode(
+        tokens_for(text, settings["chinese"], settings.get("chinese_tokens", "jieba")),
+        vocab,
+        settings["max_len"],
+    )
     with torch.inference_mode():
         probs = model(torch.tensor([ids]), torch.tensor([len(ids)])).softmax(dim=1)[0]
     best = probs.argsort(descending=True)[:top].tolist()
@@ -688,7 +700,7 @@ def prepare(corpus: str, args):
         tokens = [words(strip_headers(t)) for t in texts]
     else:
         texts, labels, names = load_reviews(root)
-        tokens = [jieba_words(t) for t in texts]
+        tokens = [chinese_tokens(t, args.chinese_tokens) for t in texts]
     train, val, test = stratified_split(labels, gen)
     pick = lambda idx, xs: [xs[i] for i in idx]  # noqa: E731
     parts = (
@@ -793,6 +805,7 @@ def run_fast(args) -> dict:
         dict(
             max_len=max_len,
             chinese=chinese,
+            chinese_tokens=args.chinese_tokens,
             corpus=args.corpus,
             embed_dim=args.embed_dim,
             hidden=args.hidden,
@@ -834,6 +847,12 @@ def parse_args(argv=None):
         help="read the LSTM by max+mean over time (default) or its last state (book)",
     )
     p.add_argument("--max-len", type=int, default=None, help="default: 90th length percentile")
+    p.add_argument(
+        "--chinese-tokens",
+        choices=["jieba", "chars", "both"],
+        default="both",
+        help="Chinese corpora: jieba words (§16.3), single characters, or both (default)",
+    )
     p.add_argument(
         "--embed-init",
         choices=["ppmi", "random"],
