@@ -269,7 +269,7 @@ def ppmi_embeddings(id_lists, vocab_size, dim=128, window=5, seed=0) -> torch.Te
     """Word vectors from co-occurrence in the training text alone (no download): positive PMI
     of word pairs within ±window tokens, factorised by a truncated SVD (Levy & Goldberg 2014:
     what word2vec's skip-gram implicitly does). The padding and unknown rows stay zero."""
-    pairs = []
+    pairs = [torch.zeros(2, 0, dtype=torch.long)]
     for ids in id_lists:
         t = torch.tensor(ids)
         for k in range(1, window + 1):
@@ -296,9 +296,13 @@ def ppmi_embeddings(id_lists, vocab_size, dim=128, window=5, seed=0) -> torch.Te
         check_invariants=False,
     ).coalesce()
     torch.manual_seed(seed)
-    u, s, _ = torch.svd_lowrank(ppmi, q=dim, niter=3)
-    vectors = u * s.sqrt()
-    vectors = vectors / vectors[2:].std()  # same scale as nn.Embedding's N(0, 1) start
+    rank = min(dim, vocab_size - 2)  # a tiny corpus (--limit) can have fewer words than dims
+    u, s, _ = torch.svd_lowrank(ppmi, q=rank, niter=3)
+    vectors = torch.zeros(vocab_size, dim)
+    vectors[:, :rank] = u * s.sqrt()
+    block = vectors[2:, :rank]
+    if block.numel() > 1:  # the spread of nn.Embedding's N(0, 1) start
+        vectors /= block.std().clamp_min(1e-9)
     vectors[:2] = 0.0  # padding, unknown
     return vectors
 

@@ -295,3 +295,9 @@ def test_chinese_token_units():
         "北",
         "京",
     ]
+
+
+def test_ppmi_on_a_vocabulary_smaller_than_the_vectors():
+    vectors = tc.ppmi_embeddings([[2, 3, 4, 2, 3]], vocab_size=5, dim=16)
+    assert vectors.shape == (5, 16) and torch.isfinite(vectors).all()
+    assert tc.ppmi_embeddings([[2]], vocab_size=3, dim=8).abs().sum() == 0  # no pairs at all
