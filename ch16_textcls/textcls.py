@@ -240,7 +240,7 @@ def build_vocab(token_lists, max_size=30000, min_count=2) -> dict[str, int]:
     return {w: i for i, w in enumerate(common, start=2)}  # 0 = padding, 1 = unknown
 
 
-def encode(tokens: list[str], vocab: dict[str, int], max_len: int) -> list[int]:
+def encode(tokens: list[str], vocab: dict[str, int], max_len: int | None) -> list[int]:
     ids = [vocab.get(w, UNK) for w in tokens[:max_len]]
     return ids or [UNK]
 
@@ -263,6 +263,7 @@ def pad_batch(seqs: list[list[int]], device) -> tuple[torch.Tensor, torch.Tensor
 
 
 # ================================================================ word vectors from the training text
+# (not in the book: §16.2 mentions pretrained vectors; these need no download)
 
 
 def ppmi_embeddings(id_lists, vocab_size, dim=128, window=5, seed=0) -> torch.Tensor:
@@ -395,7 +396,6 @@ def train_lstm(
     log=print,
     embeddings=None,
     freeze_embeddings=False,
-    cosine=True,
     **net,
 ):
     """AdamW, gradient clipping at 1, early stopping on validation accuracy; returns best model.
@@ -404,19 +404,17 @@ def train_lstm(
     gen = torch.Generator().manual_seed(seed)
     model = LSTMNet(vocab_size, n_classes, **net)
     if embeddings is not None:
-        model.embedding.weight.data.copy_(embeddings)
+        with torch.no_grad():
+            model.embedding.weight.copy_(embeddings)
         model.embedding.weight.requires_grad_(not freeze_embeddings)
     model.to(device)
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=1e-2)
     lengths = [len(s) for s in train_ids]
     total_steps = epochs * math.ceil(len(train_ids) / batch_size)
-    # cosine decay of the learning rate to zero over the planned epochs (cosine=False: constant)
+    # the learning rate decays to zero on a cosine over the planned epochs
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        opt,
-        lambda step: (
-            0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)) if cosine else 1.0
-        ),
+        opt, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps))
     )
     best, best_state, stale, history = -1.0, None, 0, []
     for epoch in range(1, epochs + 1):
@@ -766,7 +764,7 @@ def run_fast(args) -> dict:
     embeddings, ppmi_s = None, 0.0
     if args.embed_init == "ppmi":
         start = time.perf_counter()
-        whole = [[vocab.get(w, UNK) for w in t] for t in tr_tok]  # untruncated training text
+        whole = [encode(t, vocab, max_len=None) for t in tr_tok]  # untruncated training text
         embeddings = ppmi_embeddings(whole, len(vocab) + 2, args.embed_dim, seed=args.seed)
         ppmi_s = time.perf_counter() - start
         print(f"word vectors: PPMI + SVD of the training text ({ppmi_s:.1f} s); nearest words:")
