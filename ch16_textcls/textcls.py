@@ -240,8 +240,15 @@ def build_vocab(token_lists, max_size=30000, min_count=2) -> dict[str, int]:
     return {w: i for i, w in enumerate(common, start=2)}  # 0 = padding, 1 = unknown
 
 
-def encode(tokens: list[str], vocab: dict[str, int], max_len: int | None) -> list[int]:
-    ids = [vocab.get(w, UNK) for w in tokens[:max_len]]
+def encode(
+    tokens: list[str], vocab: dict[str, int], max_len: int | None, keep_tail: int = 0
+) -> list[int]:
+    """Word ids, unknown words as UNK. A document longer than max_len keeps its first
+    max_len - keep_tail tokens and its last keep_tail (where a newsgroup post signs off)."""
+    if max_len is not None and len(tokens) > max_len:
+        head = max_len - min(keep_tail, max_len)
+        tokens = tokens[:head] + tokens[len(tokens) - (max_len - head) :]
+    ids = [vocab.get(w, UNK) for w in tokens]
     return ids or [UNK]
 
 
@@ -252,6 +259,15 @@ def bucketed_batches(lengths: list[int], batch_size: int, gen: torch.Generator |
     if gen is not None:
         batches = [batches[i] for i in torch.randperm(len(batches), generator=gen).tolist()]
     return batches
+
+
+def drop_words(ids: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
+    """Word dropout: each real token becomes UNK with probability p (padding stays), so the
+    model cannot lean on any single word — the test period brings new ones."""
+    if p == 0:
+        return ids
+    hit = (torch.rand(ids.shape, generator=gen) < p).to(ids.device) & (ids != PAD)
+    return ids.masked_fill(hit, UNK)
 
 
 def pad_batch(seqs: list[list[int]], device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -396,10 +412,12 @@ def train_lstm(
     log=print,
     embeddings=None,
     freeze_embeddings=False,
+    word_dropout=0.0,
     **net,
 ):
     """AdamW, gradient clipping at 1, early stopping on validation accuracy; returns best model.
-    `embeddings` (vocab_size × embed_dim) start the embedding layer, e.g. ppmi_embeddings()."""
+    `embeddings` (vocab_size × embed_dim) start the embedding layer, e.g. ppmi_embeddings();
+    `word_dropout` is the share of training tokens replaced by UNK (drop_words)."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model = LSTMNet(vocab_size, n_classes, **net)
@@ -422,6 +440,7 @@ def train_lstm(
         start, total, seen = time.perf_counter(), 0.0, 0
         for batch in progress(bucketed_batches(lengths, batch_size, gen), f"epoch {epoch}"):
             ids, lens = pad_batch([train_ids[i] for i in batch], device)
+            ids = drop_words(ids, word_dropout, gen)
             y = torch.tensor([train_y[i] for i in batch], device=device)
             loss = F.cross_entropy(model(ids, lens), y)
             opt.zero_grad(set_to_none=True)
@@ -460,14 +479,18 @@ def progress(batches: list, desc: str):
 
 
 @torch.inference_mode()
-def predict_ids(model, seqs, device="cpu", batch_size=128) -> list[int]:
+def predict_proba(model, seqs, device="cpu", batch_size=128) -> torch.Tensor:
+    """Class probabilities (documents × classes), in the order of `seqs`."""
     model.eval()
-    preds = [0] * len(seqs)
+    probs = torch.zeros(len(seqs), model.out.out_features)
     for batch in bucketed_batches([len(s) for s in seqs], batch_size, None):
         ids, lens = pad_batch([seqs[i] for i in batch], device)
-        for i, p in zip(batch, model(ids, lens).argmax(dim=1).tolist(), strict=True):
-            preds[i] = p
-    return preds
+        probs[batch] = F.softmax(model(ids, lens), dim=1).cpu()
+    return probs
+
+
+def predict_ids(model, seqs, device="cpu", batch_size=128) -> list[int]:
+    return predict_proba(model, seqs, device, batch_size).argmax(dim=1).tolist()
 
 
 # ================================================================ bag-of-words baseline
@@ -509,11 +532,29 @@ def train_logistic_regression(x, y, n_classes, steps=300, lr=0.5, weight_decay=1
     return w.detach(), b.detach()
 
 
+def baseline_proba(x, w, b) -> torch.Tensor:
+    return F.softmax(torch.sparse.mm(x, w) + b, dim=1)
+
+
 def baseline_predict(x, w, b) -> list[int]:
-    return (torch.sparse.mm(x, w) + b).argmax(dim=1).tolist()
+    return baseline_proba(x, w, b).argmax(dim=1).tolist()
 
 
 # ================================================================ metrics
+
+
+def fit_temperature(probs: torch.Tensor, truth) -> float:
+    """Temperature scaling (Guo et al. 2017): the T that minimises the validation NLL of
+    softmax(log p / T), searched on a log grid. T > 1 softens an overconfident model."""
+    log_p, y = probs.clamp_min(1e-12).log(), torch.as_tensor(truth)
+    grid = torch.logspace(-1.5, 1.5, 61).tolist()
+    return min(grid, key=lambda t: F.cross_entropy(log_p / t, y).item())
+
+
+def combine(probs: list[torch.Tensor], temperatures: list[float]) -> torch.Tensor:
+    """Ensemble: the mean of the models' temperature-scaled log-probabilities, renormalised."""
+    total = sum(p.clamp_min(1e-12).log() / t for p, t in zip(probs, temperatures, strict=True))
+    return F.softmax(total / len(probs), dim=1)
 
 
 def accuracy(pred, truth) -> float:
@@ -624,6 +665,7 @@ def predict_text(folder: Path, text: str, top: int = 3) -> list[tuple[str, float
         tokens_for(text, settings["chinese"], settings.get("chinese_tokens", "jieba")),
         vocab,
         settings["max_len"],
+        settings.get("keep_tail", 0),
     )
     with torch.inference_mode():
         probs = model(torch.tensor([ids]), torch.tensor([len(ids)])).softmax(dim=1)[0]
@@ -752,15 +794,15 @@ def run_fast(args) -> dict:
     bow_vocab = {w: i for i, w in enumerate(build_vocab(tr_tok, max_size=100000, min_count=1))}
     x_tr, idf = tfidf_matrix(tr_tok, bow_vocab)
     w, b = train_logistic_regression(x_tr, tr_y, len(names))
-    x_te, _ = tfidf_matrix(te_tok, bow_vocab, idf)
-    bow_pred = baseline_predict(x_te, w, b)
-    bow_acc = accuracy(bow_pred, te_y)
+    bow_val = baseline_proba(tfidf_matrix(va_tok, bow_vocab, idf)[0], w, b)
+    bow_test = baseline_proba(tfidf_matrix(te_tok, bow_vocab, idf)[0], w, b)
+    bow_acc = accuracy(bow_test.argmax(dim=1).tolist(), te_y)
     print(
         f"TF-IDF + logistic regression: test accuracy {bow_acc:.4f} "
         f"({time.perf_counter() - start:.1f} s)"
     )
 
-    to_ids = lambda toks: [encode(t, vocab, max_len) for t in toks]  # noqa: E731
+    to_ids = lambda toks: [encode(t, vocab, max_len, args.keep_tail) for t in toks]  # noqa: E731
     embeddings, ppmi_s = None, 0.0
     if args.embed_init == "ppmi":
         start = time.perf_counter()
@@ -787,8 +829,10 @@ def run_fast(args) -> dict:
         pool=args.pool,
         embeddings=embeddings,
         freeze_embeddings=args.freeze_embeddings,
+        word_dropout=args.word_dropout,
     )
-    pred = predict_ids(model, to_ids(te_tok), args.device)
+    test_probs = predict_proba(model, to_ids(te_tok), args.device)
+    pred = test_probs.argmax(dim=1).tolist()
     acc = accuracy(pred, te_y)
     f1 = per_class_f1(pred, te_y, len(names))
     train_s = sum(h["seconds"] for h in history) + ppmi_s
@@ -798,6 +842,12 @@ def run_fast(args) -> dict:
     )
     for name, score in zip(names, f1, strict=True):
         print(f"  {name:<26} F1 {score:.3f}")
+    ensemble_acc = report_ensemble(
+        [predict_proba(model, to_ids(va_tok), args.device), bow_val],
+        va_y,
+        [test_probs, bow_test],
+        te_y,
+    )
     out = args.out_dir / args.corpus
     save_bundle(
         out,
@@ -806,6 +856,7 @@ def run_fast(args) -> dict:
         names,
         dict(
             max_len=max_len,
+            keep_tail=args.keep_tail,
             chinese=chinese,
             chinese_tokens=args.chinese_tokens,
             corpus=args.corpus,
@@ -818,11 +869,25 @@ def run_fast(args) -> dict:
     return dict(
         acc=acc,
         bow_acc=bow_acc,
+        ensemble_acc=ensemble_acc,
         macro_f1=sum(f1) / len(f1),
         history=history,
         is_sample=is_sample,
         train_seconds=train_s,
     )
+
+
+def report_ensemble(val_probs, val_y, test_probs, test_y) -> float:
+    """LSTM and bag of words together: each model's temperature is fitted on the validation
+    part (the LSTM is overconfident, the regression underconfident), then their scaled
+    log-probabilities are averaged. Nothing here looks at the test labels until the score."""
+    temps = [fit_temperature(p, val_y) for p in val_probs]
+    acc = accuracy(combine(test_probs, temps).argmax(dim=1).tolist(), test_y)
+    print(
+        f"LSTM + bag of words (temperatures {temps[0]:.2f} / {temps[1]:.2f} from validation, "
+        f"mean log-probability): test accuracy {acc:.4f}"
+    )
+    return acc
 
 
 def parse_args(argv=None):
@@ -849,6 +914,18 @@ def parse_args(argv=None):
         help="read the LSTM by max+mean over time (default) or its last state (book)",
     )
     p.add_argument("--max-len", type=int, default=None, help="default: 90th length percentile")
+    p.add_argument(
+        "--keep-tail",
+        type=int,
+        default=100,
+        help="a document cut at --max-len keeps its last N tokens (a post's signature)",
+    )
+    p.add_argument(
+        "--word-dropout",
+        type=float,
+        default=0.1,
+        help="share of training tokens replaced by the unknown word each batch",
+    )
     p.add_argument(
         "--chinese-tokens",
         choices=["jieba", "chars", "both"],

@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 
 from ch16_textcls import textcls as tc
 
@@ -265,17 +266,22 @@ def test_frozen_embeddings_stay_as_given():
 @pytest.mark.fulldata
 def test_bydate_lstm_is_close_to_the_bag_of_words(tmp_path):
     """A floor that catches a broken model (random-start LSTMs land at 65-77%). The issue asks
-    for at most 2 points below the TF-IDF baseline of the same run; measured: 83.0-83.1% against
-    84.6-85.0%, a gap of 1.9-2.0 points that moves with the thread count, so the floor here is
-    3 points and the README tracks the real gap and the 86.5% goal."""
-    result = tc.run_fast(tc.parse_args(["--out-dir", str(tmp_path)]))  # the defaults, ≈ 10 min
+    for at most 2 points below the TF-IDF baseline of the same run; measured: 83.0-83.6% against
+    84.6-85.0%, a gap of 1.4-2.0 points that moves with the thread count, so the floor here is
+    3 points and the README tracks the real gap and the 86.5% goal. The temperature-scaled
+    ensemble of the two must beat the bag of words by a point (measured: 86.5-86.7%, +1.5-1.7)."""
+    result = tc.run_fast(tc.parse_args(["--out-dir", str(tmp_path)]))  # the defaults, 10-18 min
     assert not result["is_sample"]
     assert result["acc"] >= result["bow_acc"] - 0.03, (result["acc"], result["bow_acc"])
+    assert result["ensemble_acc"] >= result["bow_acc"] + 0.01, (
+        result["ensemble_acc"],
+        result["bow_acc"],
+    )
 
 
 @pytest.mark.fulldata
 def test_chnsenticorp_lstm_reaches_89_percent(tmp_path):
-    """The issue's floor; measured 89.7% (jieba words + characters, 2 threads)."""
+    """The issue's floor; measured 89.7% and, with word dropout, 90.3% (2 threads)."""
     args = tc.parse_args(["--corpus", "chnsenticorp", "--out-dir", str(tmp_path)])
     result = tc.run_fast(args)
     assert not result["is_sample"]
@@ -301,3 +307,39 @@ def test_ppmi_on_a_vocabulary_smaller_than_the_vectors():
     vectors = tc.ppmi_embeddings([[2, 3, 4, 2, 3]], vocab_size=5, dim=16)
     assert vectors.shape == (5, 16) and torch.isfinite(vectors).all()
     assert tc.ppmi_embeddings([[2]], vocab_size=3, dim=8).abs().sum() == 0  # no pairs at all
+
+
+def test_encode_keeps_the_head_and_the_tail():
+    words = [f"w{i}" for i in range(10)]
+    vocab = tc.build_vocab([words], min_count=1)
+    ids = tc.encode(words, vocab, max_len=6, keep_tail=2)
+    assert ids == [vocab[w] for w in ["w0", "w1", "w2", "w3", "w8", "w9"]]
+    assert tc.encode(words, vocab, max_len=6) == [vocab[f"w{i}"] for i in range(6)]
+    assert tc.encode(words, vocab, max_len=3, keep_tail=5) == [vocab[w] for w in ["w7", "w8", "w9"]]
+    assert len(tc.encode(words[:4], vocab, max_len=6, keep_tail=2)) == 4  # short: untouched
+
+
+def test_word_dropout_only_touches_real_tokens():
+    ids, _ = tc.pad_batch([list(range(2, 202)), [5, 6, 7]], "cpu")
+    gen = torch.Generator().manual_seed(0)
+    dropped = tc.drop_words(ids, 0.3, gen)
+    assert torch.equal(dropped[ids == tc.PAD], ids[ids == tc.PAD])  # padding stays padding
+    changed = dropped != ids
+    assert (dropped[changed] == tc.UNK).all()
+    assert 0.2 < changed.sum().item() / (ids != tc.PAD).sum().item() < 0.4
+    assert torch.equal(tc.drop_words(ids, 0.0, gen), ids)
+
+
+def test_temperature_and_ensemble():
+    # a model that says 0.99 but is right only 70% of the time is overconfident: T > 1
+    gen = torch.Generator().manual_seed(0)
+    truth = torch.randint(0, 2, (1000,), generator=gen)
+    guess = torch.where(torch.rand(1000, generator=gen) < 0.7, truth, 1 - truth)
+    probs = F.one_hot(guess, 2).float() * 0.98 + 0.01
+    assert tc.fit_temperature(probs, truth) > 2.0
+    assert tc.fit_temperature(F.one_hot(truth, 2).float() * 0.5 + 0.25, truth) < 1.0  # timid
+    # averaging log-probabilities: a sure model outvotes an unsure one, rows stay distributions
+    sure, unsure = torch.tensor([[0.9, 0.1]]), torch.tensor([[0.4, 0.6]])
+    both = tc.combine([sure, unsure], [1.0, 1.0])
+    assert both.argmax(dim=1).item() == 0 and torch.allclose(both.sum(dim=1), torch.ones(1))
+    assert torch.allclose(tc.combine([unsure], [1.0]), unsure)
