@@ -540,7 +540,7 @@ def baseline_predict(x, w, b) -> list[int]:
     return baseline_proba(x, w, b).argmax(dim=1).tolist()
 
 
-# ================================================================ metrics
+# ================================================================ LSTM + bag of words (not in the book)
 
 
 def fit_temperature(probs: torch.Tensor, truth) -> float:
@@ -555,6 +555,9 @@ def combine(probs: list[torch.Tensor], temperatures: list[float]) -> torch.Tenso
     """Ensemble: the mean of the models' temperature-scaled log-probabilities, renormalised."""
     total = sum(p.clamp_min(1e-12).log() / t for p, t in zip(probs, temperatures, strict=True))
     return F.softmax(total / len(probs), dim=1)
+
+
+# ================================================================ metrics
 
 
 def accuracy(pred, truth) -> float:
@@ -667,8 +670,7 @@ def predict_text(folder: Path, text: str, top: int = 3) -> list[tuple[str, float
         settings["max_len"],
         settings.get("keep_tail", 0),
     )
-    with torch.inference_mode():
-        probs = model(torch.tensor([ids]), torch.tensor([len(ids)])).softmax(dim=1)[0]
+    probs = predict_proba(model, [ids])[0]
     best = probs.argsort(descending=True)[:top].tolist()
     return [(settings["names"][i], probs[i].item()) for i in best]
 
@@ -812,10 +814,11 @@ def run_fast(args) -> dict:
         print(f"word vectors: PPMI + SVD of the training text ({ppmi_s:.1f} s); nearest words:")
         for word, near in nearest_words(embeddings, vocab, PROBE_WORDS[chinese]):
             print(f"  {word}: {' '.join(near)}")
+    val_ids, test_ids = to_ids(va_tok), to_ids(te_tok)
     model, history = train_lstm(
         to_ids(tr_tok),
         tr_y,
-        to_ids(va_tok),
+        val_ids,
         va_y,
         len(vocab) + 2,
         len(names),
@@ -831,7 +834,7 @@ def run_fast(args) -> dict:
         freeze_embeddings=args.freeze_embeddings,
         word_dropout=args.word_dropout,
     )
-    test_probs = predict_proba(model, to_ids(te_tok), args.device)
+    test_probs = predict_proba(model, test_ids, args.device)
     pred = test_probs.argmax(dim=1).tolist()
     acc = accuracy(pred, te_y)
     f1 = per_class_f1(pred, te_y, len(names))
@@ -843,7 +846,7 @@ def run_fast(args) -> dict:
     for name, score in zip(names, f1, strict=True):
         print(f"  {name:<26} F1 {score:.3f}")
     ensemble_acc = report_ensemble(
-        [predict_proba(model, to_ids(va_tok), args.device), bow_val],
+        [predict_proba(model, val_ids, args.device), bow_val],
         va_y,
         [test_probs, bow_test],
         te_y,
