@@ -265,15 +265,15 @@ def test_frozen_embeddings_stay_as_given():
 
 @pytest.mark.fulldata
 def test_bydate_lstm_is_close_to_the_bag_of_words(tmp_path):
-    """A floor that catches a broken model (random-start LSTMs land at 65-77%). The issue asks
-    for at most 2 points below the TF-IDF baseline of the same run; measured: 83.0-83.6% against
-    84.6-85.0%, a gap of 1.4-2.0 points that moves with the thread count, so the floor here is
-    3 points and the README tracks the real gap and the 86.5% goal. The temperature-scaled
-    ensemble of the two must beat the bag of words by a point (measured: 86.5-86.7%, +1.5-1.7)."""
-    result = tc.run_fast(tc.parse_args(["--out-dir", str(tmp_path)]))  # the defaults, 10-18 min
+    """The issue's floor, the TF-IDF baseline of the same run minus 2 points (random-start
+    LSTMs land at 65-77%). Measured with the default distillation: 85.3% against 85.0%
+    (84.8-85.3% over the settings tried); without it 83.0-84.0%. The temperature-scaled
+    ensemble of the two must beat the bag of words by half a point (measured 86.4%, +1.3).
+    The README tracks the 86.5% goal."""
+    result = tc.run_fast(tc.parse_args(["--out-dir", str(tmp_path)]))  # the defaults, 15-25 min
     assert not result["is_sample"]
-    assert result["acc"] >= result["bow_acc"] - 0.03, (result["acc"], result["bow_acc"])
-    assert result["ensemble_acc"] >= result["bow_acc"] + 0.01, (
+    assert result["acc"] >= result["bow_acc"] - 0.02, (result["acc"], result["bow_acc"])
+    assert result["ensemble_acc"] >= result["bow_acc"] + 0.005, (
         result["ensemble_acc"],
         result["bow_acc"],
     )
@@ -343,3 +343,49 @@ def test_temperature_and_ensemble():
     both = tc.combine([sure, unsure], [1.0, 1.0])
     assert both.argmax(dim=1).item() == 0 and torch.allclose(both.sum(dim=1), torch.ones(1))
     assert torch.allclose(tc.combine([unsure], [1.0]), unsure)
+
+
+def test_crossfit_teacher_predicts_documents_it_did_not_see():
+    # every "mars" document is labelled 0 except one; the regression that holds that one out
+    # must call it 0, while a regression fitted on everything has learned it by heart
+    tokens = [["rocket", "orbit", "mars"]] * 10 + [["puck", "ice", "goal"]] * 10
+    labels = [0] * 9 + [1] + [1] * 10
+    logits = tc.crossfit_teacher(tokens, labels, 2, folds=5, seed=0)
+    assert logits.shape == (20, 2) and (logits.abs().sum(dim=1) > 0).all()  # every row filled
+    assert logits[9].argmax().item() == 0  # the odd one, judged by the other mars documents
+    assert (logits[10:].argmax(dim=1) == 1).all()
+
+
+def test_distillation_loss_pulls_the_student_towards_the_teacher():
+    teacher = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    assert tc.distillation_loss(teacher.clone(), teacher, 2.0).abs().item() < 1e-6
+    student = torch.zeros(2, 3, requires_grad=True)
+    loss = tc.distillation_loss(student, teacher, 2.0)
+    loss.backward()
+    assert loss.item() > 0
+    step = student - student.grad  # one gradient step moves towards the teacher's favourite
+    assert step.argmax(dim=1).tolist() == [0, 1]
+
+
+def test_training_with_a_teacher_learns_the_task():
+    tokens = [t.split() for t in ["rocket orbit moon", "puck ice goal"] * 20]
+    labels = [0, 1] * 20
+    vocab = tc.build_vocab(tokens, min_count=1)
+    ids = [tc.encode(t, vocab, 10) for t in tokens]
+    teacher = tc.crossfit_teacher(tokens, labels, 2, folds=4)
+    model, history = tc.train_lstm(
+        ids,
+        labels,
+        ids,
+        labels,
+        len(vocab) + 2,
+        2,
+        epochs=4,
+        batch_size=8,
+        patience=10,
+        log=lambda *_: None,
+        teacher=teacher,
+        distill=0.5,
+    )
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert tc.accuracy(tc.predict_ids(model, ids), labels) == 1.0
