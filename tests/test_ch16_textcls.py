@@ -373,19 +373,7 @@ def test_training_with_a_teacher_learns_the_task():
     vocab = tc.build_vocab(tokens, min_count=1)
     ids = [tc.encode(t, vocab, 10) for t in tokens]
     teacher = tc.crossfit_teacher(tokens, labels, 2, folds=4)
-    model, history = tc.train_lstm(
-        ids,
-        labels,
-        ids,
-        labels,
-        len(vocab) + 2,
-        2,
-        epochs=4,
-        batch_size=8,
-        patience=10,
-        log=lambda *_: None,
-        teacher=teacher,
-        distill=0.5,
-    )
+    kwargs = dict(epochs=4, batch_size=8, patience=10, teacher=teacher, distill=0.5)
+    model, history = tc.train_lstm(ids, labels, ids, labels, len(vocab) + 2, 2, **kwargs)
     assert history[-1]["loss"] < history[0]["loss"]
     assert tc.accuracy(tc.predict_ids(model, ids), labels) == 1.0
