@@ -576,6 +576,7 @@ def crossfit_teacher(token_lists, labels, n_classes, folds=5, seed=0) -> torch.T
     """Bag-of-words logits for every training document from a regression that did not see it
     (k-fold cross-fitting). On its own training text the regression is nearly certain, so only
     held-out predictions carry what it would say of a new message, doubts included."""
+    folds = max(2, min(folds, len(token_lists)))  # a handful of documents (--limit) still works
     order = torch.randperm(len(token_lists), generator=torch.Generator().manual_seed(seed))
     logits = torch.zeros(len(token_lists), n_classes)
     for k in range(folds):
@@ -825,6 +826,8 @@ def choose_max_len(token_lists, quantile=0.9, cap=400) -> int:
 
 
 def run_fast(args) -> dict:
+    if args.distill is not None and not 0.0 <= args.distill <= 1.0:
+        raise DataError(f"--distill {args.distill}: the teacher's weight must lie between 0 and 1")
     parts, names, chinese, is_sample = prepare(args.corpus, args)
     tr_tok, tr_y, va_tok, va_y, te_tok, te_y = parts
     max_len = args.max_len or choose_max_len(tr_tok)
@@ -860,7 +863,7 @@ def run_fast(args) -> dict:
         for word, near in nearest_words(embeddings, vocab, PROBE_WORDS[chinese]):
             print(f"  {word}: {' '.join(near)}")
     teacher, teacher_s = None, 0.0
-    # measured: +1.2 points on bydate, none on the binary reviews
+    # measured: +1.2 to +1.7 points on bydate, none on the binary reviews
     distill = (0.0 if chinese else 0.5) if args.distill is None else args.distill
     if distill:
         start = time.perf_counter()

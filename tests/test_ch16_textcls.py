@@ -377,3 +377,9 @@ def test_training_with_a_teacher_learns_the_task():
     model, history = tc.train_lstm(ids, labels, ids, labels, len(vocab) + 2, 2, **kwargs)
     assert history[-1]["loss"] < history[0]["loss"]
     assert tc.accuracy(tc.predict_ids(model, ids), labels) == 1.0
+
+
+def test_a_teacher_weight_outside_0_to_1_is_one_line(capsys):
+    code = tc.main(["--distill", "1.5", "--data-dir", "/nonexistent", "--limit", "40"])
+    err = capsys.readouterr().err
+    assert code == 1 and "between 0 and 1" in err and len(err.strip().splitlines()) == 1
