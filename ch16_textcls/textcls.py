@@ -515,13 +515,15 @@ def tfidf_matrix(token_lists, vocab, idf=None):
             cols.append(c)
             vals.append(1.0 + math.log(n))
     shape = (len(token_lists), len(vocab))
+    # long dtype spelled out: documents without a single known word leave the lists empty
+    rows, cols = torch.tensor(rows, dtype=torch.long), torch.tensor(cols, dtype=torch.long)
     if idf is None:
-        df = torch.zeros(len(vocab)).index_add_(0, torch.tensor(cols), torch.ones(len(cols)))
+        df = torch.zeros(len(vocab)).index_add_(0, cols, torch.ones(len(cols)))
         idf = torch.log((1 + shape[0]) / (1 + df)) + 1
-    v = torch.tensor(vals) * idf[torch.tensor(cols)]
-    norms = torch.zeros(shape[0]).index_add_(0, torch.tensor(rows), v * v).sqrt()
-    v = v / norms[torch.tensor(rows)]
-    x = torch.sparse_coo_tensor(torch.tensor([rows, cols]), v, shape, check_invariants=False)
+    v = torch.tensor(vals) * idf[cols]
+    norms = torch.zeros(shape[0]).index_add_(0, rows, v * v).sqrt()
+    v = v / norms[rows]
+    x = torch.sparse_coo_tensor(torch.stack([rows, cols]), v, shape, check_invariants=False)
     return x.coalesce(), idf
 
 

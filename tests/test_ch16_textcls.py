@@ -141,6 +141,8 @@ def test_tfidf_baseline_separates_two_topics():
     assert tc.baseline_predict(x, w, b) == labels
     dense = x.to_dense()
     assert torch.allclose(dense.norm(dim=1), torch.ones(len(tokens)))
+    unknown = tc.tfidf_matrix([["zebra"], []], vocab, idf)[0]  # no known word: an empty row
+    assert unknown.shape == (2, len(vocab)) and unknown.to_dense().abs().sum().item() == 0
 
 
 def test_stratified_split_keeps_class_shares():
