@@ -385,3 +385,27 @@ def test_a_teacher_weight_outside_0_to_1_is_one_line(capsys):
     code = tc.main(["--distill", "1.5", "--data-dir", "/nonexistent", "--limit", "40"])
     err = capsys.readouterr().err
     assert code == 1 and "between 0 and 1" in err and len(err.strip().splitlines()) == 1
+
+
+def test_training_without_validation_runs_every_planned_epoch():
+    tokens = [t.split() for t in ["rocket orbit moon", "puck ice goal"] * 20]
+    labels = [0, 1] * 20
+    vocab = tc.build_vocab(tokens, min_count=1)
+    ids = [tc.encode(t, vocab, 10) for t in tokens]
+    model, history = tc.train_lstm(
+        ids, labels, None, None, len(vocab) + 2, 2, epochs=3, batch_size=8, log=lambda *_: None
+    )
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    assert all(h["val_acc"] is None for h in history)
+    assert tc.accuracy(tc.predict_ids(model, ids), labels) == 1.0
+
+
+def test_refit_trains_a_second_model_on_training_and_validation(tmp_path, capsys):
+    args = ["--refit", "--epochs", "2", "--limit", "40", "--distill", "0"]
+    args += ["--data-dir", "/nonexistent", "--out-dir", str(tmp_path)]
+    result = tc.run_fast(tc.parse_args(args))
+    out = capsys.readouterr().out
+    n_val = int(out.split("validation ")[1].split(",")[0])
+    assert f"training + validation ({40 + n_val} documents)" in out
+    assert result["acc_before_refit"] is not None
+    assert (tmp_path / "20news-bydate" / "model.pt").exists()
