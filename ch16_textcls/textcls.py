@@ -964,6 +964,7 @@ def fit_lstm(args, tokens, labels, n_classes, vocab, to_ids, embeddings, distill
         epochs=epochs or args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
+        patience=args.patience,
         seed=args.seed,
         device=args.device,
         embed_dim=args.embed_dim,
@@ -1006,6 +1007,9 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-2, help="AdamW learning rate")
+    p.add_argument(
+        "--patience", type=int, default=2, help="early stopping: epochs without a better validation"
+    )
     p.add_argument("--embed-dim", type=int, default=128)
     p.add_argument("--vocab-size", type=int, default=30000, help="most frequent training words")
     p.add_argument("--hidden", type=int, default=64, help="LSTM units per direction")
