@@ -837,6 +837,43 @@ def choose_max_len(token_lists, quantile=0.9, cap=400) -> int:
     return max(16, min(cap, lengths[int(quantile * (len(lengths) - 1))]))
 
 
+def fit_lstm(args, tokens, labels, n_classes, vocab, to_ids, embeddings, distill, val, epochs=None):
+    """The teacher (when `distill` > 0) and the LSTM for one labelled set. `val` = (ids,
+    labels) for early stopping, or None for a refit over a fixed `epochs`."""
+    teacher, teacher_s = None, 0.0
+    if distill:
+        start = time.perf_counter()
+        teacher = crossfit_teacher(tokens, labels, n_classes, seed=args.seed)
+        teacher_s = time.perf_counter() - start
+        print(
+            f"teacher: 5-fold cross-fitted bag of words, held-out accuracy on training text "
+            f"{accuracy(teacher.argmax(dim=1).tolist(), labels):.4f} ({teacher_s:.1f} s)"
+        )
+    model, history = train_lstm(
+        to_ids(tokens),
+        labels,
+        *(val or (None, None)),
+        len(vocab) + 2,
+        n_classes,
+        epochs=epochs or args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        patience=args.patience,
+        seed=args.seed,
+        device=args.device,
+        embed_dim=args.embed_dim,
+        hidden=args.hidden,
+        pool=args.pool,
+        embeddings=embeddings,
+        freeze_embeddings=args.freeze_embeddings,
+        word_dropout=args.word_dropout,
+        teacher=teacher,
+        distill=distill,
+        distill_temp=args.distill_temp,
+    )
+    return model, history, teacher_s
+
+
 def run_fast(args) -> dict:
     if args.distill is not None and not 0.0 <= args.distill <= 1.0:
         raise DataError(f"--distill {args.distill}: the teacher's weight must lie between 0 and 1")
@@ -887,12 +924,12 @@ def run_fast(args) -> dict:
         )
         first_acc = accuracy(predict_ids(model, test_ids, args.device), te_y)
         print(f"LSTM trained on the training part alone: test accuracy {first_acc:.4f}")
-        everything = (tr_tok + va_tok, tr_y + va_y, len(names), vocab, to_ids, embeddings)
+        all_tok, all_y = tr_tok + va_tok, tr_y + va_y
         model, refit_history, refit_teacher_s = fit_lstm(
-            args, *everything, distill, val=None, epochs=epochs
+            args, all_tok, all_y, len(names), vocab, to_ids, embeddings, distill, None, epochs
         )
         refit_s = sum(h["seconds"] for h in refit_history) + refit_teacher_s
-        bag = fit_bag_of_words(tr_tok + va_tok, tr_y + va_y, len(names))
+        bag = fit_bag_of_words(all_tok, all_y, len(names))
         bow_test = bag(te_tok).softmax(dim=1)
         bow_acc = accuracy(bow_test.argmax(dim=1).tolist(), te_y)
         print(f"TF-IDF + logistic regression on training + validation: test accuracy {bow_acc:.4f}")
@@ -941,43 +978,6 @@ def run_fast(args) -> dict:
         train_seconds=train_s,
         acc_before_refit=first_acc,
     )
-
-
-def fit_lstm(args, tokens, labels, n_classes, vocab, to_ids, embeddings, distill, val, epochs=None):
-    """The teacher (when `distill` > 0) and the LSTM for one labelled set. `val` = (ids,
-    labels) for early stopping, or None for a refit over a fixed `epochs`."""
-    teacher, teacher_s = None, 0.0
-    if distill:
-        start = time.perf_counter()
-        teacher = crossfit_teacher(tokens, labels, n_classes, seed=args.seed)
-        teacher_s = time.perf_counter() - start
-        print(
-            f"teacher: 5-fold cross-fitted bag of words, held-out accuracy on training text "
-            f"{accuracy(teacher.argmax(dim=1).tolist(), labels):.4f} ({teacher_s:.1f} s)"
-        )
-    model, history = train_lstm(
-        to_ids(tokens),
-        labels,
-        *(val or (None, None)),
-        len(vocab) + 2,
-        n_classes,
-        epochs=epochs or args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        patience=args.patience,
-        seed=args.seed,
-        device=args.device,
-        embed_dim=args.embed_dim,
-        hidden=args.hidden,
-        pool=args.pool,
-        embeddings=embeddings,
-        freeze_embeddings=args.freeze_embeddings,
-        word_dropout=args.word_dropout,
-        teacher=teacher,
-        distill=distill,
-        distill_temp=args.distill_temp,
-    )
-    return model, history, teacher_s
 
 
 def report_ensemble(val_probs, val_y, test_probs, test_y) -> float:
