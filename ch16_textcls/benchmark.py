@@ -5,7 +5,9 @@
 Synthetic documents whose lengths follow the 20 Newsgroups "bydate" training set's shape
 (log-normal, median ≈ 150 tokens, truncated at --max-len); vocabulary 30,000; 20 classes.
 Batches are either bucketed (documents of similar length together, as textcls.py trains) or
-drawn at random (each batch padded to its longest document). One table.
+drawn at random (each batch padded to its longest document), and the LSTM reads them either
+padded (textcls.BiLSTM, the default) or packed with pack_padded_sequence (the same weights
+through nn.LSTM's packed path, whose CPU backward pass grows with length²). One table.
 """
 
 import argparse
@@ -66,17 +68,27 @@ def main(argv=None) -> None:
         f"device {device}, {torch.get_num_threads()} threads, BiLSTM hidden {args.hidden}, "
         "embedding 128, vocabulary 30,000\n"
     )
-    print(f"{'max_len':>7} {'batch':>5} {'batches':<9} {'train docs/s':>12} {'infer docs/s':>12}")
+    print(
+        f"{'max_len':>7} {'batch':>5} {'batches':<9} {'lstm':<7} {'train docs/s':>12} "
+        f"{'infer docs/s':>12}"
+    )
     for max_len in args.max_lens:
         docs, labels = synthetic_corpus(n=args.docs, max_len=max_len)
         for batch_size in args.batch_sizes:
             for bucketed in (True, False):
-                torch.manual_seed(0)
-                model = LSTMNet(30002, 20, hidden=args.hidden).to(device)
-                train = docs_per_second(model, docs, labels, batch_size, bucketed, True, device)
-                infer = docs_per_second(model, docs, labels, batch_size, bucketed, False, device)
-                kind = "bucketed" if bucketed else "random"
-                print(f"{max_len:>7} {batch_size:>5} {kind:<9} {train:>12,.0f} {infer:>12,.0f}")
+                for packed in (False, True):
+                    torch.manual_seed(0)
+                    model = LSTMNet(30002, 20, hidden=args.hidden, packed=packed).to(device)
+                    cell = (model, docs, labels, batch_size, bucketed)
+                    train = docs_per_second(*cell, True, device)
+                    infer = docs_per_second(*cell, False, device)
+                    kind = "bucketed" if bucketed else "random"
+                    lstm = "packed" if packed else "padded"
+                    print(
+                        f"{max_len:>7} {batch_size:>5} {kind:<9} {lstm:<7} {train:>12,.0f} "
+                        f"{infer:>12,.0f}",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

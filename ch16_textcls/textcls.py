@@ -345,11 +345,79 @@ def nearest_words(vectors, vocab, words, k=5):
 # ================================================================ §16.4 the model
 
 
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Each row's first `length` steps in reverse order, the padding left where it is (batch ×
+    time × features). It is its own inverse: the backward direction of a BiLSTM reads a
+    right-padded batch this way, and its outputs are turned back the same way."""
+    steps = torch.arange(x.shape[1], device=x.device)[None, :]
+    lengths = lengths.to(x.device)[:, None]
+    index = torch.where(steps < lengths, lengths - 1 - steps, steps)
+    return x.gather(1, index.unsqueeze(2).expand_as(x))
+
+
+class BiLSTM(nn.Module):
+    """A (bi)directional LSTM over a right-padded batch that gives, at every real step, what
+    `nn.LSTM` gives on the same batch packed with `pack_padded_sequence`.
+
+    Why not pack: on the CPU the backward pass of a packed LSTM allocates and zero-fills a
+    tensor the size of the whole input at every time step (slice_backward), so it grows with
+    length² — 18× slower than a padded batch at 400 steps (pytorch/pytorch#149194). Padding
+    is harmless instead when (1) the forward direction runs left to right, so the padding at
+    the end never reaches a real step, (2) the backward direction reads each row reversed
+    within its own length (`reverse_padded`), so its padding is at the end too, and (3) the
+    padded steps are masked out afterwards. Bucketed batches keep that padding to a few
+    steps. `packed=True` runs the same weights through packed sequences, for comparison."""
+
+    def __init__(self, input_size, hidden, layers=1, bidirectional=True, dropout=0.0):
+        super().__init__()
+        directions = 2 if bidirectional else 1
+        # created forward, backward, layer by layer: the order in which nn.LSTM(bidirectional)
+        # draws its initial weights, so a seed gives the same start as before
+        self.layers = nn.ModuleList(
+            nn.ModuleList(
+                nn.LSTM(input_size if k == 0 else hidden * directions, hidden, batch_first=True)
+                for _ in range(directions)
+            )
+            for k in range(layers)
+        )
+        self.bidirectional, self.drop = bidirectional, nn.Dropout(dropout)
+
+    def forward(self, x, lengths, packed: bool = False):
+        """Outputs (batch × time × directions·hidden; padded steps hold junk) and the final
+        state of each direction (batch × directions·hidden)."""
+        for k, directions in enumerate(self.layers):
+            if k:
+                x = self.drop(x)  # between layers, as nn.LSTM(dropout=...) does
+            outs = [run_direction(directions[0], x, lengths, packed)]
+            if self.bidirectional:
+                backward = run_direction(directions[1], reverse_padded(x, lengths), lengths, packed)
+                outs.append(reverse_padded(backward, lengths))
+            x = torch.cat(outs, dim=2)
+        rows = torch.arange(x.shape[0], device=x.device)
+        hidden = self.layers[0][0].hidden_size
+        last = [x[rows, lengths.to(x.device) - 1, :hidden]]  # forward: the last real step
+        if self.bidirectional:
+            last.append(x[:, 0, hidden:])  # backward: it ends at the first step
+        return x, torch.cat(last, dim=1)
+
+
+def run_direction(lstm: nn.LSTM, x, lengths, packed: bool) -> torch.Tensor:
+    if not packed:
+        return lstm(x)[0]
+    seq = nn.utils.rnn.pack_padded_sequence(
+        x, lengths.cpu(), batch_first=True, enforce_sorted=False
+    )
+    return nn.utils.rnn.pad_packed_sequence(
+        lstm(seq)[0], batch_first=True, total_length=x.shape[1]
+    )[0]
+
+
 class LSTMNet(nn.Module):
-    """Embedding → (bi)LSTM over the packed batch → max and mean over time → dropout → Linear.
+    """Embedding → (bi)LSTM → max and mean over time → dropout → Linear.
 
     The book's LSTMNet reads only the last time step of a padded batch of one; pooling over all
-    steps keeps what the network saw early in a long message."""
+    steps keeps what the network saw early in a long message. Padding never reaches a real
+    step or the pooling (BiLSTM), so a document scores the same alone or in a batch."""
 
     def __init__(
         self,
@@ -361,38 +429,27 @@ class LSTMNet(nn.Module):
         bidirectional=True,
         dropout=0.4,
         pool="maxmean",
+        packed=False,
     ):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD)
-        self.lstm = nn.LSTM(
-            embed_dim,
-            hidden,
-            layers,
-            batch_first=True,
-            bidirectional=bidirectional,
-            dropout=dropout if layers > 1 else 0.0,
-        )
+        self.lstm = BiLSTM(embed_dim, hidden, layers, bidirectional, dropout if layers > 1 else 0.0)
         width = hidden * (2 if bidirectional else 1)
-        self.pool = pool
+        self.pool, self.packed = pool, packed
         self.drop = nn.Dropout(dropout)
         self.out = nn.Linear((2 if pool == "maxmean" else 1) * width, n_classes)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = self.drop(self.embedding(ids))
-        packed = nn.utils.rnn.pack_padded_sequence(
-            x, lengths.cpu(), batch_first=True, enforce_sorted=False
-        )
-        out, (h_n, _) = self.lstm(packed)
+        out, last = self.lstm(x, lengths, self.packed)
         if self.pool == "last":  # the book's choice: the final state (of each direction)
-            return self.out(
-                self.drop(torch.cat(list(h_n[-2:] if self.lstm.bidirectional else h_n[-1:]), dim=1))
-            )
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+            return self.out(self.drop(last))
+        lengths = lengths.to(out.device)
         mask = (
-            torch.arange(out.shape[1], device=out.device)[None, :] < lengths.to(out.device)[:, None]
+            torch.arange(out.shape[1], device=out.device)[None, :] < lengths[:, None]
         ).unsqueeze(2)
         max_pool = out.masked_fill(~mask, float("-inf")).amax(dim=1)
-        mean_pool = (out * mask).sum(dim=1) / lengths.to(out.device)[:, None]
+        mean_pool = out.masked_fill(~mask, 0.0).sum(dim=1) / lengths[:, None]
         return self.out(self.drop(torch.cat([max_pool, mean_pool], dim=1)))
 
 

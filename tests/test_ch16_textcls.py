@@ -95,6 +95,32 @@ def test_packed_model_ignores_padding():
     assert torch.allclose(batched, alone, atol=1e-6)
 
 
+def test_padded_bilstm_matches_packed_nn_lstm():
+    """BiLSTM on a right-padded batch = nn.LSTM(bidirectional) on the packed batch, same seed."""
+    torch.manual_seed(0)
+    reference = torch.nn.LSTM(8, 6, 2, batch_first=True, bidirectional=True)
+    torch.manual_seed(0)
+    ours = tc.BiLSTM(8, 6, layers=2)
+    x, lengths = torch.randn(3, 7, 8), torch.tensor([7, 3, 5])
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        x, lengths, batch_first=True, enforce_sorted=False
+    )
+    out, (h_n, _) = reference(packed)
+    out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+    real = (torch.arange(7)[None, :] < lengths[:, None]).unsqueeze(2)
+    for use_packing in (False, True):
+        mine, last = ours(x, lengths, packed=use_packing)
+        assert torch.allclose(mine * real, out, atol=1e-6)
+        assert torch.allclose(last, torch.cat([h_n[-2], h_n[-1]], dim=1), atol=1e-6)
+
+
+def test_reverse_padded_reverses_each_row_within_its_length():
+    x = torch.arange(8.0).reshape(2, 4, 1)
+    flipped = tc.reverse_padded(x, torch.tensor([4, 2]))
+    assert flipped[:, :, 0].tolist() == [[3, 2, 1, 0], [5, 4, 6, 7]]
+    assert torch.equal(tc.reverse_padded(flipped, torch.tensor([4, 2])), x)
+
+
 def test_training_lowers_the_loss_and_save_predict_round_trip(tmp_path):
     texts = [
         "rocket orbit launch moon",
@@ -204,7 +230,12 @@ def test_benchmark_prints_a_table():
     )
     assert out.returncode == 0, out.stderr
     rows = [line.split() for line in out.stdout.splitlines() if line.strip().startswith("100")]
-    assert [r[2] for r in rows] == ["bucketed", "random"]
+    assert [(r[2], r[3]) for r in rows] == [
+        ("bucketed", "padded"),
+        ("bucketed", "packed"),
+        ("random", "padded"),
+        ("random", "packed"),
+    ]
 
 
 def test_last_state_pooling_also_ignores_padding():
