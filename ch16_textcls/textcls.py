@@ -18,6 +18,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from collections import Counter, OrderedDict
 from pathlib import Path
 
@@ -590,20 +591,31 @@ def tfidf_matrix(token_lists, vocab, idf=None):
     return x.coalesce(), idf
 
 
-def train_logistic_regression(x, y, n_classes, steps=300, lr=0.5, weight_decay=1e-5):
-    """Multinomial logistic regression on a sparse matrix, full batch, Adam."""
-    torch.manual_seed(0)
-    w = torch.zeros(x.shape[1], n_classes, requires_grad=True)
-    b = torch.zeros(n_classes, requires_grad=True)
-    target = torch.tensor(y)
+def train_logistic_regression(x, y, n_classes, steps=300, lr=0.5, weight_decay=2e-6):
+    """Multinomial logistic regression on a sparse matrix, full batch, Adam with the step size
+    decaying to zero on a cosine, so that the fit settles on the optimum of the convex loss (at
+    a constant 0.5 Adam circles round it, and the test accuracy moved by 0.3 points with the
+    order of float sums). λ = 2e-6 was chosen on the bydate validation tenth.
+
+    The gradient of mean cross-entropy + λ‖W‖² is written out, Xᵀ(softmax − one-hot)/n + 2λW,
+    so that X and Xᵀ are multiplied as CSR matrices built once: autograd through a sparse
+    product transposes X again at every step, and that made the fit 7× slower."""
+    with warnings.catch_warnings():  # "sparse CSR support is in beta": these two ops are stable
+        warnings.simplefilter("ignore", UserWarning)
+        x_rows, x_cols = x.to_sparse_csr(), x.t().coalesce().to_sparse_csr()
+    w, b = torch.zeros(x.shape[1], n_classes), torch.zeros(n_classes)
+    one_hot = F.one_hot(torch.tensor(y), n_classes).float()
     opt = torch.optim.Adam([w, b], lr=lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: 0.5 * (1 + math.cos(math.pi * step / steps))
+    )
     for _ in range(steps):
-        logits = torch.sparse.mm(x, w) + b
-        loss = F.cross_entropy(logits, target) + weight_decay * (w * w).sum()
-        opt.zero_grad()
-        loss.backward()
+        residual = (torch.softmax(x_rows @ w + b, dim=1) - one_hot) / len(y)
+        w.grad = x_cols @ residual + 2 * weight_decay * w
+        b.grad = residual.sum(dim=0)
         opt.step()
-    return w.detach(), b.detach()
+        schedule.step()
+    return w, b
 
 
 def baseline_proba(x, w, b) -> torch.Tensor:
