@@ -389,6 +389,19 @@ def test_crossfit_teacher_predicts_documents_it_did_not_see():
     assert (logits[10:].argmax(dim=1) == 1).all()
 
 
+def test_bag_of_words_weight_decay_is_chosen_on_validation():
+    tokens = [["rocket", "orbit", "mars"]] * 6 + [["puck", "ice", "goal"]] * 5
+    labels = [0] * 6 + [1] * 5
+    val_tokens, val_labels = [["orbit"], ["ice"]], [0, 1]
+    # λ = 10 squeezes the weights to nothing and predicts the larger class: validation 50%
+    bag, lam = tc.tune_bag_of_words(tokens, labels, val_tokens, val_labels, 2, grid=(10.0, 1e-5))
+    assert lam == 1e-5 and bag(val_tokens).argmax(dim=1).tolist() == [0, 1]
+    # every λ of the default grid separates these: the tie goes to the largest
+    assert tc.tune_bag_of_words(tokens, labels, val_tokens, val_labels, 2)[1] == max(
+        tc.WEIGHT_DECAYS
+    )
+
+
 def test_distillation_loss_pulls_the_student_towards_the_teacher():
     teacher = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
     assert tc.distillation_loss(teacher.clone(), teacher, 2.0).abs().item() < 1e-6
