@@ -30,8 +30,11 @@ PACKAGES = {
 }
 
 
+SEED = 0
+
+
 # §1.2 Tensor — a (5, 3) tensor of uniform [0, 1) numbers and its size
-def random_tensor(seed: int = 0) -> torch.Tensor:
+def random_tensor(seed: int = SEED) -> torch.Tensor:
     # The book prints values without a seed, so its digits cannot be reproduced; ours can.
     gen = torch.Generator().manual_seed(seed)
     return torch.rand(5, 3, generator=gen)
@@ -100,45 +103,61 @@ def hardware_report() -> dict:
 
 def print_environment() -> None:
     hw = hardware_report()
-    print(f"Python {hw['python']}   CPU threads used by torch: {hw['cpu_threads']}")
-    cuda = ", ".join(hw["cuda_devices"]) if hw["cuda"] else "not available (CPU build or no GPU)"
+    print(f"Python {hw['python']}   torch 使用的 CPU 线程 threads: {hw['cpu_threads']}")
+    cuda = ", ".join(hw["cuda_devices"]) if hw["cuda"] else "不可用 not available (CPU build or no GPU)"
     print(f"CUDA: {cuda}   Apple MPS: {'yes' if hw['mps'] else 'no'}")
     for row in package_report(pinned_versions()):
         if row["installed"] is None:
-            print(f"  ✗ {row['fix']}")
+            print(f"  × {row['fix']}")
             continue
-        mark = "✓" if row["matches"] else "≠"
+        mark = "√" if row["matches"] else "≠"
         extra = f"  ({row['note']})" if "note" in row else ""
         print(
-            f"  {mark} {row['package']:<14} installed {row['installed']:<12} pinned {row['pinned']}{extra}"
+            f"  {mark} {row['package']:<14} 已安装 installed {row['installed']:<12} "
+            f"固定 pinned {row['pinned']}{extra}"
         )
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="第1章 Tensor 基础 + 环境检查 (§1.2, §1.4)")
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seed for §1.2's torch.rand (default 0)"
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0, else argparse's one-line error."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="第1章 Tensor 基础 + 环境检查 Tensor basics and environment check (§1.2, §1.4)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=SEED, help="seed for §1.2's torch.rand"
+    )
+    return parser
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
 
     print("== §1.2 Tensor 张量 ==")
     x = random_tensor(args.seed)
     print(x)
     print(
-        f"§1.2 x.size()  book torch.Size([5, 3])  today {x.size()}  "
-        f"{'✓' if x.size() == (5, 3) else '✗'}"
+        f"§1.2 x.size()  书中 book torch.Size([5, 3])  今天 today {x.size()}  "
+        f"{'√' if x.size() == (5, 3) else '×'}"
     )
 
     print("\n== §1.4 安装检查 install check: torch.ones(2, 2) ==")
     print(ones_2x2())
     print(
-        "(the book shows '[torch.FloatTensor of size 2x2]'; today's repr is tensor([[1., 1.], ...]))"
+        "书中显示 the book shows '[torch.FloatTensor of size 2x2]'; 今天 today: tensor([[1., 1.], ...])"
     )
 
-    print("\n== numpy ↔ torch ==")
+    print("\n== numpy <-> torch 互转 ==")
     array, tensor, shared = numpy_round_trip()
     print(
-        f"torch.from_numpy shares memory with the array: {shared}; back to numpy: {array.tolist()}"
+        f"torch.from_numpy 与数组共享内存 shares memory: {shared}; 转回 back to numpy: {array.tolist()}"
     )
 
     print("\n== 环境 environment ==")

@@ -53,13 +53,18 @@ def data_vs_detach() -> dict[str, bool]:
     }
 
 
+def build_parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(description="第2章 变量 Variable → Tensor (§2)")
+
+
 def main(argv=None) -> None:
-    argparse.ArgumentParser(description="第2章 变量 Variable → Tensor (§2)").parse_args(argv)
+    build_parser().parse_args(argv)
 
     print("== §2 torch.Tensor(3, 4) 未初始化 uninitialised ==")
     for name, t in uninitialised_vs_initialised().items():
         print(f"{name}:\n{t}")
     print(
+        "前两个是内存里原有的字节 (书中称之为'随机'), 请用 torch.zeros / torch.rand。\n"
         "The first two hold whatever bytes were in memory (the book calls them 'random'): "
         "use torch.zeros / torch.rand."
     )
@@ -67,14 +72,17 @@ def main(argv=None) -> None:
     print("\n== §2 Variable → Tensor ==")
     v = legacy_variable()
     print(
-        f"type(Variable(torch.zeros(2, 2))) = {type(v).__name__}   (book: 'Variable containing:')"
+        f"type(Variable(torch.zeros(2, 2))) = {type(v).__name__}   (书中 book: 'Variable containing:')"
     )
-    print(f"modern: torch.zeros(2, 2, requires_grad=True) → {modern_leaf()}")
+    print(f"今天的写法 modern: torch.zeros(2, 2, requires_grad=True) → {modern_leaf()}")
 
-    print("\n== §2 .data and .grad ==")
+    print("\n== §2 .data 与 .grad ==")
     before, after = grad_before_and_after()
-    print(f"§2 x.grad before backward  book None  today {before}  {'✓' if before is None else '✗'}")
-    print(f"x.grad after backward of sum((x+1)^2) = 2(x+1):\n{after}")
+    print(
+        f"§2 x.grad before backward 反向传播前  书中 book None  今天 today {before}  "
+        f"{'√' if before is None else '×'}"
+    )
+    print(f"反向传播后 x.grad after backward of sum((x+1)^2) = 2(x+1):\n{after}")
     for k, val in data_vs_detach().items():
         print(f"{k}: {val}")
 

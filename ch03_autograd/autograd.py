@@ -68,27 +68,34 @@ def fit_line(sign: int, steps: int = 50, lr: float = 0.1, seed: int = 0) -> list
     return losses
 
 
-def main(argv=None) -> None:
-    argparse.ArgumentParser(description="第3章 求导 autograd (§3)").parse_args(argv)
+def build_parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(description="第3章 求导 autograd (§3)")
 
-    print("== §3 y = x + 2, z = 3y², out = mean(z) ==")
+
+def main(argv=None) -> None:
+    build_parser().parse_args(argv)
+
+    print("== §3 求导 y = x + 2, z = 3y^2, out = mean(z) ==")
     x = torch.ones(2, 2, requires_grad=True)
     y, z, out = forward(x)
     print(f"y =\n{y}\nz =\n{z}")
-    print(f"§3 out        book 27   today {out.item():g}   {'✓' if out.item() == 27 else '✗'}")
+    print(f"§3 out        书中 book 27   今天 today {out.item():g}   {'√' if out.item() == 27 else '×'}")
     out.backward()
     print(
-        f"§3 x.grad     book 4.5  today {x.grad.tolist()}   "
-        f"{'✓' if torch.allclose(x.grad, torch.full((2, 2), 4.5)) else '✗'}"
+        f"§3 x.grad     书中 book 4.5  今天 today {x.grad.tolist()}   "
+        f"{'√' if torch.allclose(x.grad, torch.full((2, 2), 4.5)) else '×'}"
     )
     ones = torch.ones(2, 2)
-    print(f"closed form 3(x+2)/2        = {analytic_gradient(ones).tolist()}")
-    print(f"finite differences (float64) = {finite_difference_gradient(ones).tolist()}")
+    print(f"解析解 closed form 3(x+2)/2        = {analytic_gradient(ones).tolist()}")
+    print(f"数值差分 finite differences (float64) = {finite_difference_gradient(ones).tolist()}")
 
     print("\n== §3 权值更新 weight update: the sign ==")
     down, up = fit_line(sign=-1), fit_line(sign=+1)
-    print(f"weight -= lr·grad (the book's code):    loss {down[0]:.4f} → {down[-1]:.6f}")
-    print(f"weight += lr·grad (the book's formula): loss {up[0]:.4f} → {up[-1]:.4g}  (diverges)")
+    print(f"weight -= lr·grad (书中代码 the book's code):    loss {down[0]:.4f} → {down[-1]:.6f}")
+    print(
+        f"weight += lr·grad (书中公式 the book's formula): loss {up[0]:.4f} → {up[-1]:.4g}  "
+        "(发散 diverges)"
+    )
 
 
 if __name__ == "__main__":

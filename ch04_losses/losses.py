@@ -116,16 +116,32 @@ def nll_per_pixel(seed: int = 0) -> tuple[float, float]:
     return loss, by_hand
 
 
+CHINESE_NAMES = {
+    "L1Loss": "平均绝对误差",
+    "SmoothL1Loss": "平滑 L1",
+    "MSELoss": "均方误差",
+    "BCELoss": "二分类交叉熵",
+    "CrossEntropy": "交叉熵",
+    "NLLLoss": "负对数似然",
+    "NLLLoss2d": "逐像素负对数似然",
+}
+
+
 def show(section: str, name: str, book, today) -> None:
+    title = f"§{section} {name} {CHINESE_NAMES[name]}"
     if isinstance(book, float) and isinstance(today, float):
-        mark = "✓" if math.isclose(book, today, abs_tol=1e-4) else "✗ (see errata)"
-        print(f"§{section} {name:<14} book {book:<9g} today {today:<9.4f} {mark}")
+        mark = "√" if math.isclose(book, today, abs_tol=1e-4) else "× (见勘误 see errata)"
+        print(f"{title:<26} 书中 book {book:<9g} 今天 today {today:<9.4f} {mark}")
     else:
-        print(f"§{section} {name:<14} book {book}   today {today}")
+        print(f"{title:<26} 书中 book {book}   今天 today {today}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(description="第4章 损失函数 loss functions (§4.1–4.7)")
 
 
 def main(argv=None) -> None:
-    argparse.ArgumentParser(description="第4章 损失函数 loss functions (§4.1–4.7)").parse_args(argv)
+    build_parser().parse_args(argv)
     sample, target = book_sample_target()
     print(f"sample = {sample.tolist()}   target = {target.tolist()}\n")
 
@@ -136,30 +152,30 @@ def main(argv=None) -> None:
     ):
         today, by_formula = fn(sample, target)
         show(section, name, BOOK[name], today)
-        print(f"      by the formula: {by_formula:.4f}")
+        print(f"      按公式 by the formula: {by_formula:.4f}")
 
     print()
     show("4.4", "BCELoss", BOOK["BCELoss"], bce_today(sample, target))
     print(
-        f"      formula with the old log(x + 1e-12):   {bce_old_pytorch(sample, target):.4f}"
-        "   ← the book's number"
+        f"      旧版 log(x + 1e-12) 的公式 formula with the old log(x + 1e-12):   "
+        f"{bce_old_pytorch(sample, target):.4f}   ← 书中的数 the book's number"
     )
-    print(f"      formula with today's log clamp at -100: {bce_new_clamp(sample, target):.4f}")
+    print(f"      今天 log 截断于 -100 formula with today's log clamp at -100: {bce_new_clamp(sample, target):.4f}")
     p, lg = bce_valid_example()
     print(
-        f"      valid use: BCELoss(sigmoid(logits), 0/1 labels) = {p:.4f}, "
+        f"      正确用法 valid use: BCELoss(sigmoid(logits), 0/1 labels) = {p:.4f}, "
         f"BCEWithLogitsLoss = {lg:.4f}"
     )
 
     print()
     show("4.5", "CrossEntropy", "error", f"{cross_entropy_book_call(sample, target):.4f}")
     print(
-        f"      = float target read as class probabilities: "
+        f"      = 浮点目标被当作类别概率 float target read as class probabilities: "
         f"{cross_entropy_as_probabilities(sample, target):.4f}"
     )
     ce, nll = cross_entropy_with_indices()
     print(
-        f"      valid use with class indices: CrossEntropyLoss = {ce:.4f} = "
+        f"      正确用法: 类别下标 valid use with class indices: CrossEntropyLoss = {ce:.4f} = "
         f"NLLLoss(log_softmax) = {nll:.4f}"
     )
 
@@ -170,7 +186,7 @@ def main(argv=None) -> None:
         "4.7",
         "NLLLoss2d",
         "error",
-        f"deprecated; NLLLoss on (N,C,H,W) = {loss:.4f}, by hand {by_hand:.4f}",
+        f"已弃用 deprecated; NLLLoss on (N,C,H,W) = {loss:.4f}, 手算 by hand {by_hand:.4f}",
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch05"
+STEPS = 100  # steps per optimizer, for the torch.optim comparison and the figure
 
 
 # §5.1 SGD with momentum (PyTorch form): v ← μ·v + g (v₁ = g);  θ ← θ - lr·v
@@ -128,7 +129,7 @@ def least_squares_problem(seed: int = 0):
     return (lambda theta: ((a @ theta - b) ** 2).mean()), theta0
 
 
-def max_gap_to_torch(step_fn, optim_cls, hyper: dict, steps: int = 100, **step_kwargs) -> float:
+def max_gap_to_torch(step_fn, optim_cls, hyper: dict, steps: int = STEPS, **step_kwargs) -> float:
     """Run `step_fn` and torch.optim side by side; return the largest parameter difference."""
     loss_fn, theta0 = least_squares_problem()
     ours, theirs = theta0.clone(), theta0.clone().requires_grad_(True)
@@ -144,12 +145,12 @@ def max_gap_to_torch(step_fn, optim_cls, hyper: dict, steps: int = 100, **step_k
     return worst
 
 
-def compare_with_torch(name: str, steps: int = 100) -> float:
+def compare_with_torch(name: str, steps: int = STEPS) -> float:
     step_fn, optim_cls, hyper = OPTIMIZERS[name]
     return max_gap_to_torch(step_fn, optim_cls, hyper, steps)
 
 
-def book_adam_gap(steps: int = 100) -> float:
+def book_adam_gap(steps: int = STEPS) -> float:
     """Largest parameter difference between the book's Adam formula and torch.optim.Adam."""
     return max_gap_to_torch(adam_step, torch.optim.Adam, dict(lr=0.01), steps, book_formula=True)
 
@@ -178,7 +179,7 @@ def valley(xy: torch.Tensor) -> torch.Tensor:
     return 0.5 * (x**2 + 10 * y**2) + 0.1 * torch.sin(3 * x) ** 2
 
 
-def trajectories(steps: int = 100, start=(-4.0, 1.5)) -> dict[str, tuple[list, list]]:
+def trajectories(steps: int = STEPS, start=(-4.0, 1.5)) -> dict[str, tuple[list, list]]:
     runs = {}
     for name, (_, optim_cls, hyper) in OPTIMIZERS.items():
         hyper = dict(hyper, lr=FIGURE_LR[name])
@@ -239,38 +240,56 @@ def save_figure(runs, path: Path) -> Path:
     return path
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="第5章 优化器 optimizers (§5.1–5.6)")
-    parser.add_argument("--steps", type=int, default=100, help="steps per optimizer (default 100)")
-    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where the PNG goes")
-    args = parser.parse_args(argv)
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1, else argparse's one-line error."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
-    print("== hand-written update vs. torch.optim (float64, max |Δθ| over all steps) ==")
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="第5章 优化器 optimizers (§5.1–5.6)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--steps", type=positive_int, default=STEPS, help="steps per optimizer")
+    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where the PNG goes")
+    return parser
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
+
+    print("== 手写更新 vs. torch.optim: hand-written update vs. torch.optim (float64, max |Δθ|) ==")
     for name in OPTIMIZERS:
         gap = compare_with_torch(name, args.steps)
         print(
             f"§{SECTIONS[name]} {name:<9} max|ours - torch.optim| = {gap:.2e}  "
-            f"{'✓' if gap < 1e-10 else '✗'}"
+            f"{'√' if gap < 1e-10 else '×'}"
         )
 
-    print("\n== the book's defaults (Keras) vs. torch.optim's ==")
+    print("\n== 书中默认值 (Keras) vs. torch.optim: the book's defaults vs. torch.optim's ==")
     for name, book in BOOK_DEFAULTS.items():
-        print(f"§{SECTIONS[name]} {name:<9} book {book}\n{'':15}torch {torch_defaults(name)}")
+        print(f"§{SECTIONS[name]} {name:<9} 书中 book {book}\n{'':15}torch {torch_defaults(name)}")
 
-    print("\n== the book's formulas, run ==")
+    print("\n== 运行书中的公式 the book's formulas, run ==")
     print(
-        f"§5.5 Adam as printed (r uses g⊙s, no power t): max|Δθ| vs torch.optim.Adam = "
+        f"§5.5 Adam 书中公式 as printed (r uses g⊙s, no power t): max|Δθ| vs torch.optim.Adam = "
         f"{book_adam_gap(args.steps):.3g}"
     )
     print(
-        f"§5.4 Adadelta as printed (no ε in the numerator): θ moved by "
-        f"{book_adadelta_moves():.3g} in 50 steps"
+        f"§5.4 Adadelta 书中公式 as printed (no ε in the numerator): θ moved by "
+        f"{book_adadelta_moves():.3g} in 50 steps (参数不动 stuck)"
     )
     b, a = book_adagrad_first_step()
-    print(f"§5.3 Adagrad εₙ summing to n-1: first step {b:.3g} vs {a:.3g} with the current g²")
+    print(
+        f"§5.3 Adagrad 书中 ε_n 求和到 n-1 (summing to n-1): first step {b:.3g} "
+        f"vs {a:.3g} with the current g^2"
+    )
 
     path = save_figure(trajectories(args.steps), args.out_dir / "optimizers.png")
-    print(f"\nfigure: {path}")
+    print(f"\n图 figure: {path}")
 
 
 if __name__ == "__main__":

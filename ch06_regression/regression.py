@@ -12,10 +12,14 @@ import numpy as np
 import torch
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch06"
+# §6 the book's settings: manual_seed(1), SGD lr 0.5, 300 steps
+SEED = 1
+LR = 0.5
+STEPS = 300
 
 
 # §6 data: 200 points on [-1, 1], Y = 0.5·X + 0.2·N(0, 0.05) (noise std 0.01), as (batch, 1)
-def make_data(seed: int = 1, n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
+def make_data(seed: int = SEED, n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
     rng = np.random.default_rng(seed)
     x = np.linspace(-1, 1, n)
     y = 0.5 * x + 0.2 * rng.normal(0, 0.05, (n,))
@@ -26,7 +30,7 @@ def make_data(seed: int = 1, n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 # §6 model, optimizer and loss exactly as the book: Linear(1, 1), SGD lr 0.5, MSE, 300 steps
-def fit(x, y, steps: int = 300, lr: float = 0.5, seed: int = 1):
+def fit(x, y, steps: int = STEPS, lr: float = LR, seed: int = SEED):
     torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Linear(1, 1))
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -84,31 +88,62 @@ def save_plot(x, y, prediction, path: Path) -> Path:
     return path
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="第6章 线性回归 + 第7章 numpy 保存 (§6, §7)")
-    parser.add_argument("--steps", type=int, default=300, help="SGD steps (book: 300)")
-    parser.add_argument("--lr", type=float, default=0.5, help="learning rate (book: 0.5)")
-    parser.add_argument("--seed", type=int, default=1, help="seed (the book uses manual_seed(1))")
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1, else argparse's one-line error."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="第6章 线性回归 + 第7章 numpy 保存 linear regression, numpy save (§6, §7)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--steps", type=positive_int, default=STEPS, help="SGD steps, as the book")
+    parser.add_argument("--lr", type=positive_float, default=LR, help="learning rate, as the book")
+    parser.add_argument("--seed", type=non_negative_int, default=SEED, help="seed, as the book")
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where PNG/npy go")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
+    print("== §6 线性回归 linear regression: Y = 0.5·X + noise, Linear(1, 1), SGD ==")
 
     x, y = make_data(args.seed)
     model, prediction, losses = fit(x, y, args.steps, args.lr, args.seed)
     w, b = learned_w_b(model)
     print(
-        f"loss: step 1 {losses[0]:.5f} → step {len(losses)} {losses[-1]:.6f} "
-        f"(noise variance 0.01² = 0.0001)"
+        f"损失 loss: step 1 {losses[0]:.5f} → step {len(losses)} {losses[-1]:.6f} "
+        f"(噪声方差 noise variance 0.01^2 = 0.0001)"
     )
-    print(f"§6 w  book ≈0.5  today {w:.4f}  {'✓' if abs(w - 0.5) < 0.01 else '✗'}")
-    print(f"§6 b  book ≈0    today {b:.4f}  {'✓' if abs(b) < 0.01 else '✗'}")
+    print(f"§6 w  书中 book ≈0.5  今天 today {w:.4f}  {'√' if abs(w - 0.5) < 0.01 else '×'}")
+    print(f"§6 b  书中 book ≈0    今天 today {b:.4f}  {'√' if abs(b) < 0.01 else '×'}")
 
     png = save_plot(x, y, prediction, args.out_dir / "regression.png")
-    print(f"figure: {png}")
+    print(f"图 figure: {png}")
+    print("\n== §7 numpy 矩阵的保存 saving a numpy array ==")
     npy = args.out_dir / "pred.npy"
     loaded = numpy_round_trip(prediction.numpy(), npy)
     print(
-        f"§7 np.save / np.load round trip of the prediction: {npy}, "
-        f"identical: {np.array_equal(loaded, prediction.numpy())}"
+        f"§7 np.save / np.load 预测值往返 round trip of the prediction: {npy}, "
+        f"完全相同 identical: {np.array_equal(loaded, prediction.numpy())}"
     )
 
 

@@ -85,24 +85,36 @@ def same_outputs(a: torch.nn.Module, b: torch.nn.Module) -> bool:
         return torch.equal(a(x), b(x))
 
 
-def main(argv=None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="第8章 模型的保存和导入 save/load (§8)")
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where checkpoints go")
-    args = parser.parse_args(argv)
+    return parser
 
-    print("== §8 torch.save(model) / torch.load — the book's whole-model pickle ==")
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
+
+    print("== §8 保存整个模型 torch.save(model) / torch.load — the book's whole-model pickle ==")
     whole = save_atomic(make_model(), args.out_dir / "mymodel.pt")
-    print(f"saved {whole}")
-    print(f"§8 torch.load(whole model)  book: loads  today: {load_whole_model_today(whole)}")
-    print("   (torch.load(path, weights_only=False) still loads it — only for files you trust)")
+    print(f"已保存 saved {whole}")
+    print(
+        f"§8 torch.load(whole model)  书中 book: loads  今天 today: {load_whole_model_today(whole)}"
+    )
+    print(
+        "   (torch.load(path, weights_only=False) 仍可载入, 只用于你信任的文件 "
+        "still loads it — only for files you trust)"
+    )
 
-    print("\n== why: a checkpoint is a pickle, and a pickle can run code ==")
+    print("\n== 为什么: 检查点是 pickle, pickle 能执行代码 why: a checkpoint is a pickle ==")
     safe, unsafe = weights_only_blocks_code(args.out_dir)
     print(f"weights_only=True: {safe};  weights_only=False: {unsafe}")
 
-    print("\n== the safe way: state_dict, atomic write, weights_only=True ==")
+    print("\n== 安全的做法 the safe way: state_dict, atomic write, weights_only=True ==")
     model, restored, path = state_dict_round_trip(args.out_dir)
-    print(f"saved {path}; restored model gives identical outputs: {same_outputs(model, restored)}")
+    print(
+        f"已保存 saved {path}; 恢复的模型输出完全相同 restored model gives identical outputs: "
+        f"{same_outputs(model, restored)}"
+    )
 
 
 if __name__ == "__main__":

@@ -67,38 +67,44 @@ def output_size_table(n: int = 16, kernel: int = 3) -> list[tuple[int, int, int,
     return rows
 
 
-def main(argv=None) -> None:
-    argparse.ArgumentParser(description="第9章 卷积层 convolution (§9.1, §9.2)").parse_args(argv)
+def build_parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(description="第9章 卷积层 convolution (§9.1, §9.2)")
 
-    print("== §9.1 conv2d ==")
+
+def main(argv=None) -> None:
+    build_parser().parse_args(argv)
+
+    print("== §9.1 Conv2d 二维卷积 ==")
     y = conv2d_book()
     print(f"F.conv2d(ones(4,4), [[.1,.2],[.3,.4]]) =\n{y[0, 0]}")
     by_hand = conv2d_by_hand(torch.ones(4, 4), torch.tensor([[0.1, 0.2], [0.3, 0.4]]))
     print(
-        f"§9.1 every element  book 1.0  today {y.unique().tolist()}  by hand {by_hand.unique().tolist()}"
+        f"§9.1 每个元素 every element  书中 book 1.0  今天 today {y.unique().tolist()}  "
+        f"手算 by hand {by_hand.unique().tolist()}"
     )
 
-    print("\n== §9.2 conv1d ==")
+    print("\n== §9.2 Conv1d 一维卷积 ==")
     y = conv1d_book()[0, 0].tolist()
     by_hand = conv1d_by_hand(torch.arange(16.0).view(1, 16), torch.tensor([[0.1, 0.2, 0.3]]))
     print(
-        f"§9.2 first two  book 0.8, 1.4  today {y[0]:.1f}, {y[1]:.1f}   ({len(y)} values; book 14)"
+        f"§9.2 前两个 first two  书中 book 0.8, 1.4  今天 today {y[0]:.1f}, {y[1]:.1f}   "
+        f"({len(y)} 个值 values; 书中 book 14)"
     )
-    print(f"     all: {[round(v, 2) for v in y]}")
-    print(f"     by hand: {[round(v, 2) for v in by_hand]}")
+    print(f"     全部 all: {[round(v, 2) for v in y]}")
+    print(f"     手算 by hand: {[round(v, 2) for v in by_hand]}")
 
     y2 = conv1d_two_channels_book()[0, 0].tolist()
     by_hand2 = conv1d_by_hand(
         torch.arange(16.0).view(2, 8), torch.tensor([[0.1, 0.2, 0.3], [1.0, 1.0, 1.0]])
     )
-    print(f"§9.2 two channels  book 27.8, 31.4  today {y2[0]:.1f}, {y2[1]:.1f}")
-    print(f"     all: {[round(v, 2) for v in y2]}   by hand: {[round(v, 2) for v in by_hand2]}")
+    print(f"§9.2 两个通道 two channels  书中 book 27.8, 31.4  今天 today {y2[0]:.1f}, {y2[1]:.1f}")
+    print(f"     全部 all: {[round(v, 2) for v in y2]}   手算 by hand: {[round(v, 2) for v in by_hand2]}")
     print("     27.8 = (0·.1 + 1·.2 + 2·.3) + (8 + 9 + 10)")
 
-    print("\n== output size ⌊(n + 2p - d(k-1) - 1)/s⌋ + 1, n=16, k=3 ==")
-    print("stride padding dilation  formula  conv1d")
+    print("\n== 输出长度 output size floor((n + 2p - d(k-1) - 1)/s) + 1, n=16, k=3 ==")
+    print("stride padding dilation  公式 formula  conv1d")
     for s, p, d, formula, real in output_size_table():
-        print(f"{s:>6} {p:>7} {d:>8}  {formula:>7}  {real:>6}")
+        print(f"{s:>6} {p:>7} {d:>8}  {formula:>12}  {real:>6}")
 
 
 if __name__ == "__main__":

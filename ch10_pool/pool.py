@@ -49,23 +49,31 @@ def ceil_mode_and_padding() -> dict[str, torch.Tensor]:
     }
 
 
+def build_parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(description="第10章 池化层 pooling (§10.1–10.3)")
+
+
 def main(argv=None) -> None:
-    argparse.ArgumentParser(description="第10章 池化层 pooling (§10.1–10.3)").parse_args(argv)
-    print(f"x = 0..19 as 4×5:\n{grid_4x5()[0, 0]}\n")
+    build_parser().parse_args(argv)
+    print(f"x = 0..19 排成 as 4×5:\n{grid_4x5()[0, 0]}\n")
 
     y = max_pool2d_book()[0, 0]
-    print(f"§10.1 max_pool2d  book [[6, 8], [16, 18]]  today {y.int().tolist()}")
+    print(f"§10.1 max_pool2d 最大池化  书中 book [[6, 8], [16, 18]]  今天 today {y.int().tolist()}")
     print(
-        f"§10.2 avg_pool2d  today {avg_pool2d_book()[0, 0].tolist()}  "
-        "(book: 'same as max, with the mean')"
+        f"§10.2 avg_pool2d 平均池化  今天 today {avg_pool2d_book()[0, 0].tolist()}  "
+        "(书中只说同上取平均 book: 'same as max, with the mean')"
     )
-    print(f"§10.3 max_pool1d  book 1, 3, …, 15  today {max_pool1d_book()[0, 0].int().tolist()}")
+    print(
+        f"§10.3 max_pool1d 一维最大池化  书中 book 1, 3, …, 15  "
+        f"今天 today {max_pool1d_book()[0, 0].int().tolist()}"
+    )
     two = max_pool1d_two_channels_book()
     print(
-        f"§10.3 two channels  shape {tuple(two.shape)} (channels kept)  today {two[0].int().tolist()}"
+        f"§10.3 两个通道 two channels  shape {tuple(two.shape)} (通道保留 channels kept)  "
+        f"今天 today {two[0].int().tolist()}"
     )
 
-    print("\n== ceil_mode / padding ==")
+    print("\n== ceil_mode / padding 向上取整与填充 ==")
     for name, out in ceil_mode_and_padding().items():
         print(f"{name}: shape {tuple(out.shape[-2:])}\n{out[0, 0]}")
 

@@ -40,4 +40,4 @@ def test_npy_round_trip_and_png(tmp_path, book):
 def test_main_writes_outputs(tmp_path, capsys):
     regression.main(["--out-dir", str(tmp_path), "--steps", "300"])
     assert (tmp_path / "regression.png").exists() and (tmp_path / "pred.npy").exists()
-    assert "✓" in capsys.readouterr().out
+    assert "√" in capsys.readouterr().out
