@@ -6,7 +6,8 @@
     python ch11_mnist/mnist.py --predict my_digit.png   # classify your own drawing (needs a checkpoint)
 
 Data: --data-dir, else $BOOK_DATA_DIR, else the repository's data/ (python data/fetch.py mnist);
-without it, the 1,000/500-image sample in data/samples/mnist.
+without the full files, the 1,000/500-image sample in DATA_DIR/samples/mnist (so a copy of this
+folder finds the sample through --data-dir or $BOOK_DATA_DIR too).
 """
 
 import argparse
@@ -33,6 +34,8 @@ FILES = {
     for kind in ("train", "t10k")
 }
 
+SEED = 1
+
 # §11.5 / §11.6: test accuracy (of 10,000) and test loss after N epochs
 BOOK_11_5 = {2: (9140, 0.3419), 3: (9379, 0.2362), 4: (9460, 0.2210), 5: (9532, 0.1789)}
 BOOK_11_6 = {1: (9038, 0.3159), 2: (9456, 0.1742), 3: (9608, 0.1234), 4: (9694, 0.1009)}
@@ -54,10 +57,13 @@ def find_mnist(data_dir: Path) -> tuple[Path, bool]:
     full = data_dir / "mnist"
     if all((full / name).is_file() for pair in FILES.values() for name in pair):
         return full, False
-    sample = REPO / "data" / "samples" / "mnist"
+    sample = data_dir / "samples" / "mnist"
     if all((sample / name).is_file() for pair in FILES.values() for name in pair):
         return sample, True
-    raise DataError(f"MNIST not found in {full} — {FETCH_HINT}")
+    raise DataError(
+        f"MNIST not found in {full} (nor the sample in {sample}) — {FETCH_HINT}, "
+        "or point --data-dir / BOOK_DATA_DIR at a data folder"
+    )
 
 
 def read_idx(path: Path, magic: int) -> np.ndarray:
@@ -163,6 +169,46 @@ def count_parameters(model: nn.Module) -> int:
 # ---------------------------------------------------------------- §11.3–11.4 training
 
 
+def section_11_3(seed: int = 1) -> dict:
+    """§11.3 runs the book's Net on randn(1, 1, 32, 32) and prints conv1.bias.grad around
+    backward(). The 32×32 input cannot pass: after two 5×5 convolutions and two poolings it
+    leaves 20×5×5 = 500 values for fc1, which expects 320 (= 20×4×4, from a 28×28 image)."""
+    torch.manual_seed(seed)
+    model = Net()
+    try:
+        model(torch.randn(1, 1, 32, 32))
+        error_32 = None
+    except RuntimeError as err:
+        error_32 = str(err).splitlines()[0]
+    features_32 = model.conv2(F.max_pool2d(model.conv1(torch.randn(1, 1, 32, 32)), 2))
+    values_32 = F.max_pool2d(features_32, 2)[0].numel()
+    model.zero_grad()
+    out = model(torch.randn(1, 1, 28, 28))
+    grad_before = model.conv1.bias.grad
+    F.nll_loss(out, torch.tensor([3])).backward()
+    return dict(
+        error_32=error_32,
+        values_32=values_32,
+        out_shape=tuple(out.shape),
+        grad_before=grad_before,
+        grad_after=model.conv1.bias.grad.clone(),
+    )
+
+
+def print_section_11_3() -> None:
+    r = section_11_3()
+    print("== §11.3 开始训练 start training: the book's randn(1, 1, 32, 32) ==")
+    print(
+        f"书中 book: model(randn(1, 1, 32, 32))  今天 today: RuntimeError: {r['error_32']}\n"
+        f"  {r['values_32']} 个值到达 fc1, 它需要 320 — {r['values_32']} values reach fc1, "
+        "which expects 320: MNIST's images are 28×28"
+    )
+    print(f"model(randn(1, 1, 28, 28)).shape = {r['out_shape']}")
+    print(f"conv1.bias.grad 反向传播前 before backward: {r['grad_before']}")
+    grad = ", ".join(f"{g:.4f}" for g in r["grad_after"].tolist())
+    print(f"conv1.bias.grad 反向传播后 after backward:  [{grad}]\n")
+
+
 def train_epoch_book(model, x, y, optimizer, batch_size: int = 100, progress=None) -> float:
     """The book's loop: batches in file order (no shuffling), NLL loss; returns mean loss."""
     model.train()
@@ -202,7 +248,7 @@ def train_epoch_fast(
     optimizer,
     scheduler,
     gen,
-    batch_size=128,
+    batch_size=FAST_DEFAULTS["book"]["batch_size"],
     max_shift=2,
     label_smoothing=0.05,
     progress=None,
@@ -312,25 +358,46 @@ def _save_fig(fig, path: Path) -> Path:
     return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
 
 
-def save_figures(history: list[dict], y_true, y_pred, images, out_dir: Path) -> list[Path]:
+def book_points(model: str) -> tuple[str, dict]:
+    """The book's (section, {epoch: (correct of 10,000, test loss)}) for this model."""
+    return ("11.5", BOOK_11_5) if model == "book" else ("11.6", BOOK_11_6)
+
+
+def figure_names(model: str, recipe: str) -> dict[str, str]:
+    """One set of PNG names per run, so --recipe book never overwrites the fast recipe's."""
+    tag = f"{model}_{recipe}"
+    return {kind: f"{kind}_{tag}.png" for kind in ("curves", "confusion", "misclassified")}
+
+
+def save_figures(
+    history: list[dict], y_true, y_pred, images, out_dir: Path, model="book", recipe="fast"
+) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
+    names = figure_names(model, recipe)
+    section, book = book_points(model)
     paths = []
     epochs = [h["epoch"] for h in history]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
-    a1.plot(epochs, [h["train_loss"] for h in history], "o-", label="train")
-    a1.plot(epochs, [h["test_loss"] for h in history], "o-", label="test")
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    a1.plot(epochs, [h["train_loss"] for h in history], "o-", label="today: train")
+    a1.plot(epochs, [h["test_loss"] for h in history], "o-", label="today: test")
+    a1.plot(list(book), [loss for _, loss in book.values()], "k*", ms=10, label=f"book §{section}")
     a1.set_xlabel("epoch")
     a1.set_title("loss")
     a1.legend()
-    a2.plot(epochs, [100 * h["correct"] / h["total"] for h in history], "o-")
+    a2.plot(epochs, [100 * h["correct"] / h["total"] for h in history], "o-", label="today")
+    a2.plot(list(book), [c / 100 for c, _ in book.values()], "k*", ms=10, label=f"book §{section}")
     a2.set_xlabel("epoch")
-    a2.set_title("test accuracy (%)")
+    a2.set_title(f"test accuracy (%), {model} Net, {recipe} recipe")
+    a2.legend(loc="lower right")
+    for ax in (a1, a2):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     fig.tight_layout()
-    paths.append(_save_fig(fig, out_dir / "curves.png"))
+    paths.append(_save_fig(fig, out_dir / names["curves"]))
     plt.close(fig)
 
     cm = np.zeros((10, 10), dtype=int)
@@ -353,8 +420,9 @@ def save_figures(history: list[dict], y_true, y_pred, images, out_dir: Path) -> 
     ax.set_ylabel("true")
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
-    ax.set_title("confusion matrix (test set)")
-    paths.append(_save_fig(fig, out_dir / "confusion.png"))
+    ax.set_title("confusion matrix, test set (colour: log(1 + count))")
+    fig.tight_layout()
+    paths.append(_save_fig(fig, out_dir / names["confusion"]))
     plt.close(fig)
 
     wrong = (y_true != y_pred).nonzero().squeeze(1)[:36].cpu()
@@ -365,7 +433,7 @@ def save_figures(history: list[dict], y_true, y_pred, images, out_dir: Path) -> 
         ax.imshow(images[i], cmap="gray_r")
         ax.set_title(f"{int(y_pred[i])} (true {int(y_true[i])})", fontsize=8, color="red")
     fig.suptitle("misclassified test digits: predicted (true)")
-    paths.append(_save_fig(fig, out_dir / "misclassified.png"))
+    paths.append(_save_fig(fig, out_dir / names["misclassified"]))
     plt.close(fig)
     return paths
 
@@ -431,8 +499,8 @@ def run(args) -> dict:
     folder, is_sample = find_mnist(resolve_data_dir(args.data_dir))
     if is_sample:
         print(
-            f"full MNIST not found — using the {folder} sample (1,000 train / 500 test images); "
-            f"for the real thing {FETCH_HINT}"
+            f"未找到完整 MNIST, 使用样本 full MNIST not found — using the {folder} sample "
+            f"(1,000 train / 500 test images); for the real thing {FETCH_HINT}"
         )
     train_images, train_labels = load_mnist(folder, "train")
     test_images, test_labels = load_mnist(folder, "t10k")
@@ -479,7 +547,7 @@ def run(args) -> dict:
         first = state["epoch"] + 1
         print(f"resumed from {ckpt} after epoch {state['epoch']}")
     print(model)
-    print(f"parameters: {count_parameters(model):,}")
+    print(f"参数 parameters: {count_parameters(model):,}")
 
     gen = torch.Generator().manual_seed(args.seed)
     history, pred = [], None
@@ -546,20 +614,51 @@ def print_book_table(history: list[dict], model: str) -> None:
     book = BOOK_11_5 if model == "book" else BOOK_11_6
     section = "11.5" if model == "book" else "11.6"
     print(
-        f"\n§{section} book vs. today (correct of 10000, test loss); one epoch per book 'iteration'"
+        f"\n§{section} 书中 vs. 今天 book vs. today (correct of 10000, test loss); "
+        "one epoch per book 'iteration' (书中的一次迭代 = 一轮)"
     )
     for h in history:
         if h["epoch"] in book:
             acc, loss = book[h["epoch"]]
-            mark = "✓" if h["correct"] >= acc else "✗"
+            mark = "√" if h["correct"] >= acc else "×"
             print(
-                f"  after {h['epoch']} epochs  book {acc} / {loss:.4f}   "
-                f"today {h['correct']} / {h['test_loss']:.4f}  {mark}"
+                f"  {h['epoch']} 轮后 after {h['epoch']} epochs  书中 book {acc} / {loss:.4f}   "
+                f"今天 today {h['correct']} / {h['test_loss']:.4f}  {mark}"
             )
 
 
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description="第11章 MNIST: the book's CNN, reproduced and fast")
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1, else argparse's one-line error."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value < math.inf:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def recipe_defaults_help(key: str) -> str:
+    """'default: fast 22 (book Net) / 20 (wide); book recipe 5', read from the recipe tables."""
+    fast = " / ".join(f"{v[key]} ({name} Net)" for name, v in FAST_DEFAULTS.items())
+    return f"default: fast recipe {fast}; book recipe {BOOK_DEFAULTS[key]}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        description="第11章 MNIST 手写数字识别: the book's CNN, reproduced and fast"
+    )
     p.add_argument(
         "--recipe",
         choices=["fast", "book"],
@@ -574,19 +673,26 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--epochs",
-        type=int,
+        type=positive_int,
         default=None,
-        help="total epochs (default: fast 20 for the book Net, 12 wide; book recipe 5)",
+        help="total epochs; " + recipe_defaults_help("epochs"),
     )
-    p.add_argument("--batch-size", type=int, default=None, help="default: book 100, fast 128")
     p.add_argument(
-        "--lr", type=float, default=None, help="default: book 0.01, fast 0.005 (one-cycle peak)"
+        "--batch-size", type=positive_int, default=None, help=recipe_defaults_help("batch_size")
     )
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--limit", type=int, default=None, help="use only the first N images")
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        default=None,
+        help="learning rate (the fast recipe's one-cycle peak); " + recipe_defaults_help("lr"),
+    )
+    p.add_argument("--seed", type=non_negative_int, default=SEED, help=f"default: {SEED}")
+    p.add_argument("--limit", type=positive_int, default=None, help="use only the first N images")
     p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: cuda if present)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's)")
+    p.add_argument(
+        "--threads", type=positive_int, default=None, help="CPU threads (default: torch's)"
+    )
     p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="PNGs and checkpoints")
     p.add_argument(
         "--checkpoint",
@@ -609,7 +715,11 @@ def parse_args(argv=None):
         metavar="IMAGE",
         help="classify IMAGE with the saved checkpoint instead of training",
     )
-    args = p.parse_args(argv)
+    return p
+
+
+def parse_args(argv=None):
+    args = build_parser().parse_args(argv)
     defaults = BOOK_DEFAULTS if args.recipe == "book" else FAST_DEFAULTS[args.model]
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -629,6 +739,7 @@ def main(argv=None) -> int:
                 + ")"
             )
             return 0
+        print_section_11_3()
         result = run(args)
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -638,9 +749,15 @@ def main(argv=None) -> int:
         print_book_table(history, args.model)
     if history and not args.no_figures:
         for path in save_figures(
-            history, result["y_test"], result["pred"], result["test_images"], args.out_dir
+            history,
+            result["y_test"],
+            result["pred"],
+            result["test_images"],
+            args.out_dir,
+            model=args.model,
+            recipe=args.recipe,
         ):
-            print(f"figure: {path}")
+            print(f"图 figure: {path}")
     return 0
 
 

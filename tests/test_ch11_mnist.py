@@ -1,5 +1,6 @@
 import gzip
 import struct
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -61,8 +62,37 @@ def test_idx_reader_rejects_bad_files(tmp_path, case, match):
 
 
 def test_find_mnist_falls_back_to_the_sample(tmp_path):
-    folder, is_sample = mnist.find_mnist(tmp_path)
-    assert is_sample and folder == SAMPLE
+    folder, is_sample = mnist.find_mnist(_sample_only_data_dir(tmp_path))
+    assert is_sample and folder == tmp_path / "nodata" / "samples" / "mnist"
+
+
+def test_no_data_and_no_sample_names_the_fetch_command(tmp_path):
+    with pytest.raises(mnist.DataError, match="python data/fetch.py mnist"):
+        mnist.find_mnist(tmp_path / "empty")
+
+
+def test_section_11_3_the_books_32x32_input_fails_and_28x28_works(book):
+    r = mnist.section_11_3()
+    assert r["error_32"] is not None
+    book.changed(
+        "11.3",
+        "model(randn(1, 1, 32, 32)): values reaching fc1",
+        "runs",
+        r["values_32"],
+        expected=20 * 5 * 5,
+        tol=0,
+        note="fc1 takes 320 = 20×4×4: the Net needs 28×28 input",
+    )
+    assert r["out_shape"] == (1, 10)
+    assert r["grad_before"] is None  # §11.3 prints None before backward()
+    assert r["grad_after"].shape == (10,) and r["grad_after"].abs().sum() > 0
+
+
+def test_figure_names_differ_per_run():
+    names = {
+        tuple(mnist.figure_names(m, r).values()) for m in mnist.MODELS for r in ("fast", "book")
+    }
+    assert len(names) == 4
 
 
 def test_data_dir_order(monkeypatch, tmp_path):
@@ -111,10 +141,18 @@ def test_training_steps_lower_the_loss():
     assert mnist.evaluate(model, x, y)[0] < before
 
 
+def _sample_only_data_dir(tmp_path) -> Path:
+    """A data folder holding only the committed sample, as a reader without the full data has."""
+    data_dir = tmp_path / "nodata"
+    if not (data_dir / "samples" / "mnist").is_dir():
+        shutil.copytree(SAMPLE, data_dir / "samples" / "mnist")
+    return data_dir
+
+
 def _train_args(tmp_path, *extra):
     return [
         "--data-dir",
-        str(tmp_path / "nodata"),
+        str(_sample_only_data_dir(tmp_path)),
         "--out-dir",
         str(tmp_path),
         "--no-figures",
@@ -170,7 +208,7 @@ def test_figures_are_written(tmp_path):
     args = _train_args(tmp_path, "--epochs", "2")
     args.remove("--no-figures")
     assert mnist.main(args) == 0
-    for name in ("curves.png", "confusion.png", "misclassified.png"):
+    for name in mnist.figure_names("book", "fast").values():
         assert (tmp_path / name).stat().st_size > 5000
 
 
@@ -196,7 +234,7 @@ def test_predict_a_drawn_digit(tmp_path, capsys):
         mnist.main(
             [
                 "--data-dir",
-                str(tmp_path / "nodata"),
+                str(_sample_only_data_dir(tmp_path)),
                 "--out-dir",
                 str(tmp_path),
                 "--no-figures",
