@@ -14,6 +14,7 @@ and printed beside what OpenCV/scipy found.
 import argparse
 import math
 import os
+import sys
 import tempfile
 import timeit
 from pathlib import Path
@@ -139,6 +140,33 @@ def heat_map(seed=0, shape=(300, 400), clusters=20, per_cluster=200, sigma=10.0)
     hist = hist.T  # histogram2d puts x on the first axis; images want rows = y
     heat = ndimage.gaussian_filter(hist, sigma)
     return hist, heat
+
+
+def outline_map(shape=(300, 400), seed=0) -> np.ndarray:
+    """A stand-in for the book's map of China (not distributed): a white page with the black
+    outline of an irregular 'country', as a BGR image."""
+    rng = np.random.default_rng(seed)
+    h, w = shape
+    angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    radius = 1 + 0.15 * rng.standard_normal(len(angles))
+    pts = np.stack(
+        [w / 2 + 0.42 * w * radius * np.cos(angles), h / 2 + 0.42 * h * radius * np.sin(angles)],
+        axis=1,
+    )
+    page = np.full((h, w, 3), 255, np.uint8)
+    cv2.polylines(page, [np.round(pts).astype(np.int32)], True, (0, 0, 0), 2)
+    return page
+
+
+def overlay_heat(base_bgr: np.ndarray, heat: np.ndarray, cmap="inferno"):
+    """§12.2's last step: the heat map's alpha channel follows its value, so it is see-through
+    where nothing happens and opaque at the hottest point. Returns (RGB float image, alpha)."""
+    from matplotlib import colormaps
+
+    alpha = heat / heat.max()
+    colours = colormaps[cmap](alpha)[..., :3]
+    base = cv2.cvtColor(base_bgr, cv2.COLOR_BGR2RGB).astype(float) / 255
+    return base * (1 - alpha[..., None]) + colours * alpha[..., None], alpha
 
 
 def total_variation(a: np.ndarray) -> float:
@@ -338,6 +366,78 @@ H2 = np.array([[0, 0, 0], [1, 1, 0], [0, 1, 0]])
 M2 = np.array([[0, 1, 1], [0, 0, 1], [0, 0, 0]])
 
 
+# §12.9.1's three line-shaped structuring elements
+LINE_ELEMENTS = {
+    "horizontal": [[0, 0, 0], [1, 1, 1], [0, 0, 0]],
+    "vertical": [[0, 1, 0], [0, 1, 0], [0, 1, 0]],
+    "up": [[0, 1, 0], [0, 1, 0], [0, 0, 0]],
+}
+# §12.9.2's two demonstrations: (must be white, must be black)
+HIT_OR_MISS_DEMOS = {
+    "white, 3 white below, upper-left black": (
+        [[0, 0, 0], [0, 1, 0], [1, 1, 1]],
+        [[1, 0, 0], [0, 0, 0], [0, 0, 0]],
+    ),
+    "black, 3 white below, upper-left black": (
+        [[0, 0, 0], [0, 0, 0], [1, 1, 1]],
+        [[1, 0, 0], [0, 1, 0], [0, 0, 0]],
+    ),
+}
+
+
+def shifted(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """b[y, x] = a[y + dy, x + dx], False outside the picture."""
+    h, w = a.shape
+    padded = np.pad(a, 1)
+    return padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+
+
+def dilation_by_hand(a: np.ndarray, structure) -> np.ndarray:
+    """OR of the picture shifted by every offset the (symmetric-origin 3×3) element marks."""
+    out = np.zeros_like(a, dtype=bool)
+    for (i, j), on in np.ndenumerate(np.asarray(structure)):
+        if on:
+            out |= shifted(a, 1 - i, 1 - j)
+    return out
+
+
+def hit_or_miss_by_hand(a: np.ndarray, white, black) -> np.ndarray:
+    """Every offset marked in `white` must be white and every one in `black` black."""
+    out = np.ones_like(a, dtype=bool)
+    for (i, j), on in np.ndenumerate(np.asarray(white)):
+        if on:
+            out &= shifted(a, i - 1, j - 1)
+    for (i, j), on in np.ndenumerate(np.asarray(black)):
+        if on:
+            out &= ~shifted(a, i - 1, j - 1)
+    return out
+
+
+def line_dilations(a: np.ndarray) -> dict[str, tuple[np.ndarray, bool]]:
+    """{name: (pixels added, scipy == by hand)} for §12.9.1's three line elements."""
+    result = {}
+    for name, element in LINE_ELEMENTS.items():
+        dilated = ndimage.binary_dilation(a, element)
+        result[name] = (dilated & ~a, np.array_equal(dilated, dilation_by_hand(a, element)))
+    return result
+
+
+def hit_or_miss_demos(a: np.ndarray) -> dict[str, tuple[np.ndarray, bool]]:
+    """{name: (pixels found, scipy == by hand)} for §12.9.2's two demonstrations."""
+    result = {}
+    for name, (white, black) in HIT_OR_MISS_DEMOS.items():
+        found = ndimage.binary_hit_or_miss(a, white, black)
+        result[name] = (found, np.array_equal(found, hit_or_miss_by_hand(a, white, black)))
+    return result
+
+
+def book_panel(a: np.ndarray, marked: np.ndarray, value=150) -> np.ndarray:
+    """The book's display: the picture white (255), the marked pixels grey."""
+    img = np.where(a, 255, 0).astype(np.uint8)
+    img[marked] = value
+    return img
+
+
 def thinning_elements():
     hits, misses = [], []
     for k in range(4):  # the two patterns and their rotations by 90°, 180°, 270°
@@ -375,8 +475,8 @@ def morphology_checks(a: np.ndarray) -> dict[str, bool]:
     opened = ndimage.binary_opening(a, EIGHT)
     closed = ndimage.binary_closing(a, EIGHT, border_value=0)
     return {
-        "erosion ⊆ original ⊆ dilation": bool((ero <= a).all() and (a <= dil).all()),
-        "8-connected dilation ⊇ 4-connected": bool(
+        "erosion <= original <= dilation": bool((ero <= a).all() and (a <= dil).all()),
+        "8-connected dilation >= 4-connected": bool(
             (ndimage.binary_dilation(a, EIGHT) >= dil).all()
         ),
         "opening is idempotent": bool(
@@ -444,15 +544,34 @@ def section_12_2(args):
     hist, heat = heat_map()
     ratio = heat.sum() / hist.sum()
     smoother = total_variation(heat) / total_variation(hist)
+    base = outline_map(hist.shape)
+    overlay, alpha = overlay_heat(base, heat)
+    hottest = np.unravel_index(heat.argmax(), heat.shape)
+    cold = alpha < 1e-3
+    base_rgb = cv2.cvtColor(base, cv2.COLOR_BGR2RGB) / 255
     png = save_side_by_side(
         args.out_dir / "12.2_heatmap.png",
         "§12.2 heat map",
-        [("np.histogram2d counts", hist), ("gaussian_filter σ=10", heat)],
+        [
+            ("np.histogram2d counts", hist),
+            ("gaussian_filter sigma=10", heat),
+            (
+                "over a map (alpha = heat / max)",
+                cv2.cvtColor(np.round(overlay * 255).astype(np.uint8), cv2.COLOR_RGB2BGR),
+            ),
+        ],
         cmap="inferno",
     )
     print(
-        f"§12.2 heat map: {int(hist.sum())} points; sum after filter / before = {ratio:.5f}; "
-        f"total variation ×{smoother:.3f}  → {png}"
+        f"§12.2 {int(hist.sum())} 个点 points; 滤波后/前总和 sum after filter / before = "
+        f"{ratio:.5f}; 总变差 total variation ×{smoother:.3f}"
+    )
+    print(
+        f"      叠加 overlay: 最热点不透明 alpha at the hottest pixel {alpha[hottest]:.3f}; "
+        f"{cold.mean():.1%} of the map see-through (alpha < 0.001), equal to the base there: "
+        f"{bool(np.allclose(overlay[cold], base_rgb[cold], atol=1e-3))}  "
+        f"(书中的中国地图未随书发布 the book's map of China is not distributed: "
+        f"a drawn outline stands in)  → {png}"
     )
 
 
@@ -609,30 +728,67 @@ def section_12_8(args):
 def section_12_9(args):
     a = morphology_shapes()
     checks = morphology_checks(a)
-    hm = ndimage.binary_hit_or_miss(a, H1, M1)
+    print("§12.9 " + ", ".join(f"{k}: {v}" for k, v in checks.items()))
+    four = ndimage.binary_dilation(a) & ~a
+    eight = ndimage.binary_dilation(a, EIGHT) & ~a
+    lines = line_dilations(a)
+    print(
+        f"§12.9.1 膨胀 dilation, 新增像素 pixels added: 4-connected {int(four.sum())}, "
+        f"8-connected {int(eight.sum())}; "
+        + ", ".join(f"{k} {int(v.sum())} (= by hand: {ok})" for k, (v, ok) in lines.items())
+    )
+    save_side_by_side(
+        args.out_dir / "12.9_dilation.png",
+        "§12.9.1 dilation: grey = added pixels",
+        [("shapes", book_panel(a, np.zeros_like(a))), ("4-connected", book_panel(a, four))]
+        + [("8-connected", book_panel(a, eight))]
+        + [(name, book_panel(a, added)) for name, (added, _) in lines.items()],
+    )
+    demos = hit_or_miss_demos(a)
+    print(
+        "§12.9.2 Hit 和 Miss, 找到的像素 pixels found: "
+        + "; ".join(f"{k}: {int(v.sum())} (= by hand: {ok})" for k, (v, ok) in demos.items())
+    )
+    save_side_by_side(
+        args.out_dir / "12.9_hit_or_miss.png",
+        "§12.9.2 hit-or-miss: white = found, grey = the picture",
+        [("shapes", book_panel(a, np.zeros_like(a)))]
+        + [
+            (name, np.where(v, 255, np.where(a, 100, 0)).astype(np.uint8))
+            for name, (v, _) in demos.items()
+        ],
+    )
     shape = thick_shapes()
     skeleton = skeletonize(shape)
     printed = skeletonize_as_printed(shape)
     sk = skeleton_checks(shape, skeleton)
     print(
-        "§12.9 morphology: "
-        + ", ".join(f"{k}: {v}" for k, v in checks.items())
-        + f"; hit-or-miss h1/m1 hits {int(hm.sum())}; skeleton: "
+        "§12.9.2 细线化 thinning: "
         + ", ".join(f"{k}: {v}" for k, v in sk.items())
-        + f"; the book's loop stops after one pass with {int(printed.sum())} pixels left"
+        + f"; 书中的循环只跑一遍 the book's loop stops after one pass with "
+        f"{int(printed.sum())} pixels left"
     )
     save_side_by_side(
         args.out_dir / "12.9_morphology.png",
-        "§12.9 morphology",
+        "§12.9.2 thinning",
         [
-            ("shapes", a.astype(np.uint8)),
-            ("dilation (8) − shapes", (ndimage.binary_dilation(a, EIGHT) ^ a).astype(np.uint8)),
             ("thick shapes", shape.astype(np.uint8)),
             ("skeleton", skeleton.astype(np.uint8)),
+            ("the book's loop (one pass)", printed.astype(np.uint8)),
         ],
     )
 
 
+TITLES = {
+    "12.2": "热点图 heat map",
+    "12.3": "高斯滤波 Gaussian blur",
+    "12.4": "图片翻转 rotation and flips",
+    "12.5": "轮廓检测 contours",
+    "12.6": "角点 corners",
+    "12.7": "直方图 histograms",
+    "12.8": "视频抽取图片 video frames",
+    "12.9": "形态学图像处理 morphology",
+}
 SECTIONS = {
     "12.2": section_12_2,
     "12.3": section_12_3,
@@ -645,8 +801,8 @@ SECTIONS = {
 }
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="第12章 图像处理 (§12.2–12.9), offline")
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="第12章 图像处理 image processing (§12.2–12.9)")
     parser.add_argument("--section", choices=list(SECTIONS), help="run one section only")
     parser.add_argument(
         "--image",
@@ -661,17 +817,22 @@ def main(argv=None) -> int:
         help="video for 12.8 (default: a generated 30-frame AVI)",
     )
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where PNGs go")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     args.image = args.image or sample_photo_path()
     args.out_dir.mkdir(parents=True, exist_ok=True)
     try:
         for name, run in SECTIONS.items():
             if args.section in (None, name):
+                print(f"== §{name} {TITLES[name]} ==")
                 run(args)
     except ImageError as err:
-        print(f"error: {err}")
+        print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"figures in {args.out_dir}")
+    print(f"图在 figures in {args.out_dir}")
     return 0
 
 

@@ -24,8 +24,41 @@ def test_main_reports_a_bad_image_in_one_line(tmp_path, capsys):
     code = im.main(
         ["--section", "12.3", "--image", str(tmp_path / "nope.png"), "--out-dir", str(tmp_path)]
     )
-    out = capsys.readouterr().out
-    assert code == 1 and out.startswith("error: cannot read image") and "nope.png" in out
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: cannot read image") and "nope.png" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_12_2_overlay_is_transparent_where_cold_and_opaque_at_the_peak():
+    _, heat = im.heat_map()
+    base = im.outline_map(heat.shape)
+    overlay, alpha = im.overlay_heat(base, heat)
+    assert overlay.shape == base.shape and alpha.max() == 1.0
+    cold = alpha < 1e-3
+    assert 0.2 < cold.mean() < 0.9  # the heat covers part of the map, not all of it
+    base_rgb = base[..., ::-1] / 255
+    assert np.allclose(overlay[cold], base_rgb[cold], atol=1e-3)
+    peak = np.unravel_index(heat.argmax(), heat.shape)
+    assert not np.allclose(overlay[peak], base_rgb[peak])
+
+
+def test_12_9_1_line_dilations_equal_shifted_copies():
+    a = im.morphology_shapes()
+    lines = im.line_dilations(a)
+    assert all(ok for _, ok in lines.values())
+    added = {k: int(v.sum()) for k, (v, _) in lines.items()}
+    # "up" adds only above each pixel: a subset of the vertical element's additions
+    assert (lines["up"][0] <= lines["vertical"][0]).all() and added["up"] < added["vertical"]
+    assert added == {"horizontal": 56, "vertical": 72, "up": 36}
+
+
+def test_12_9_2_both_hit_or_miss_demos_match_a_loop_by_hand():
+    a = im.morphology_shapes()
+    demos = im.hit_or_miss_demos(a)
+    (white, ok1), (black, ok2) = demos.values()
+    assert ok1 and ok2
+    assert (white <= a).all() and not (black & a).any()  # the first finds white, the second black
+    assert (int(white.sum()), int(black.sum())) == (20, 22)
 
 
 def test_12_2_heat_map_keeps_the_count_and_smooths():
@@ -203,6 +236,8 @@ def test_main_runs_every_section(tmp_path, capsys):
         "12.6_corners.png",
         "12.7_histogram.png",
         "12.8_frames.png",
+        "12.9_dilation.png",
+        "12.9_hit_or_miss.png",
         "12.9_morphology.png",
     ]
     assert len(list((tmp_path / "12.8_frames").glob("*.png"))) == 6
