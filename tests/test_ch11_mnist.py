@@ -1,6 +1,6 @@
 import gzip
-import struct
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
