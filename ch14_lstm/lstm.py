@@ -230,7 +230,11 @@ class Adder(nn.Module):
         return self.head(self.rnn(x)[0][:, -1]).squeeze(1)
 
 
-def adding_problem_mse(kind: str, length: int, steps: int = 600, seed: int = 0) -> float:
+ADDING_STEPS = 600
+ADDING_LENGTHS = (5, 10, 25, 50)
+
+
+def adding_problem_mse(kind: str, length: int, steps: int = ADDING_STEPS, seed: int = 0) -> float:
     """Test MSE after `steps` Adam steps (batch 64); ≈ 0.167 means nothing was learned."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -248,7 +252,7 @@ def adding_problem_mse(kind: str, length: int, steps: int = 600, seed: int = 0) 
         return F.mse_loss(model(x), y).item()
 
 
-def adding_problem(lengths=(5, 10, 25, 50)) -> dict[tuple[str, int], float]:
+def adding_problem(lengths=ADDING_LENGTHS) -> dict[tuple[str, int], float]:
     return {(kind, t): adding_problem_mse(kind, t) for kind in ("RNN", "LSTM") for t in lengths}
 
 
@@ -429,7 +433,7 @@ def plot_long_term(results: dict, trained: dict, path: Path) -> Path:
         ax2.plot(lengths, [trained[(kind, t)] for t in lengths], "o-", label=kind)
     ax2.axhline(1 / 6, color="grey", ls=":", label="always the mean (1/6)")
     ax2.set_xlabel("T (sequence length)")
-    ax2.set_ylabel("test MSE after 600 steps")
+    ax2.set_ylabel(f"test MSE after {ADDING_STEPS} steps")
     ax2.set_title("§13.1 adding problem, trained")
     ax2.legend()
     fig.tight_layout()
@@ -438,23 +442,44 @@ def plot_long_term(results: dict, trained: dict, path: Path) -> Path:
     return out
 
 
+# English glosses, so the figure reads even where matplotlib has no Chinese font
+GLOSS = {
+    "苹果": "apple", "香蕉": "banana", "橘子": "orange", "葡萄": "grape",
+    "汽车": "car", "火车": "train", "飞机": "plane", "轮船": "ship",
+    "好吃": "tasty", "甜": "sweet", "新鲜": "fresh", "水果": "fruit",
+    "快": "fast", "开": "drive", "交通": "traffic", "旅行": "travel",
+}  # fmt: skip
+CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC"]
+
+
+def chinese_font() -> str | None:
+    """The first installed font that has Chinese glyphs, or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
 def plot_embedding(weights, index, path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    font = chinese_font()
+
     centred = weights - weights.mean(dim=0)
     _, _, v = torch.pca_lowrank(centred, q=2, center=False)
     xy = centred @ v[:, :2]
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = plt.subplots(figsize=(6.5, 5))
     topic_of = {w: t for t, ws in TOY_TOPICS.items() for w in ws}
     topic_of |= {w: t for t, ws in TOY_CONTEXT.items() for w in ws}
     colours = {"fruit": "tab:orange", "vehicle": "tab:blue"}
     for word, i in index.items():
         ax.scatter(*xy[i].tolist(), color=colours[topic_of[word]])
-        ax.annotate(f"{i}", xy[i].tolist(), fontsize=8)  # CJK fonts may be missing: ids
-    ax.set_title("§15 learned embeddings (PCA): orange fruit, blue vehicle")
+        label = f"{word} {GLOSS[word]}" if font else GLOSS[word]
+        ax.annotate(label, xy[i].tolist(), fontsize=8, fontfamily=font or "sans-serif")
+    ax.set_title("§15 learned embeddings (PCA)\norange: fruit words, blue: vehicle words")
     fig.tight_layout()
     out = _save(fig, path)
     plt.close(fig)
@@ -465,26 +490,34 @@ def plot_embedding(weights, index, path: Path) -> Path:
 
 
 def section_13(out_dir: Path) -> None:
-    print("== §13.4 LSTM from the equations vs. nn.LSTM (max |difference|) ==")
+    print("== §13.4 按公式实现的 LSTM vs. nn.LSTM: LSTM from the equations (max |difference|) ==")
     for label, kwargs in (
         ("1 layer", {}),
         ("2 layers", dict(num_layers=2)),
         ("batch_first", dict(batch_first=True)),
     ):
         d = compare_lstm(**kwargs)
-        print(f"  {label:<12} {d:.2e}  {'✓' if d <= 1e-5 else '✗'}")
+        print(f"  {label:<12} {d:.2e}  {'√' if d <= 1e-5 else '×'}", flush=True)
     d = compare_lstm(candidate=torch.sigmoid)
-    print(f"§13.4 C̃ with σ as printed in the book: {d:.3f}  ✗ — the candidate needs tanh")
-
-    print("== §13.5 variants ==")
-    print(f"  GRU from PyTorch's equations vs nn.GRU:  {compare_gru():.2e}")
     print(
-        f"  GRU in the book's form (r before W) vs nn.GRU: {compare_gru(gru_cell_book):.3f}"
-        "  (a different model; PyTorch applies r after W_hn and swaps z's role)"
+        f"§13.4 书中候选值用 σ (the book's candidate C~ with sigma): {d:.3f}  "
+        "× — 应为 tanh, the candidate needs tanh"
     )
-    print("  peephole and coupled cells: no PyTorch built-in; see the tests for their properties")
 
-    print("== §13.1 long-term dependencies: ‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖ at initialisation ==")
+    print("== §13.5 变体 variants ==")
+    print(f"  GRU 按 PyTorch 的公式 from PyTorch's equations vs nn.GRU:  {compare_gru():.2e}")
+    print(
+        f"  GRU 书中的形式 in the book's form (r before W) vs nn.GRU: "
+        f"{compare_gru(gru_cell_book):.3f}"
+        "  (另一个模型 a different model; PyTorch applies r after W_hn and swaps z's role)"
+    )
+    print(
+        "  peephole 与 coupled 单元: PyTorch 无内置 no built-in; see the tests for their properties"
+    )
+
+    print(
+        "== §13.1 长期依赖 long-term dependencies: |dh_T/dx_1| / |dh_T/dx_T| at initialisation =="
+    )
     results = long_term_dependency()
     for t in sorted({t for _, t in results}):
         print(
@@ -492,60 +525,88 @@ def section_13(out_dir: Path) -> None:
             + "   ".join(f"{name} {results[(name, t)]:.1e}" for name in LONG_TERM_MODELS)
         )
     print(
-        "== §13.1 trained: the adding problem (test MSE after 600 steps; 0.167 = nothing learned) =="
+        "== §13.1 训练: 加法问题 trained: the adding problem "
+        f"(test MSE after {ADDING_STEPS} steps; 0.167 = nothing learned) =="
     )
-    trained = adding_problem()
-    for t in sorted({t for _, t in trained}):
-        print(f"  T={t:<3}  RNN {trained[('RNN', t)]:.4f}   LSTM {trained[('LSTM', t)]:.4f}")
-    print(f"  figure: {plot_long_term(results, trained, out_dir / 'long_term_dependency.png')}")
+    trained = {}
+    for t in ADDING_LENGTHS:  # the slowest part (≈ 15 s on 2 cores): a line per length
+        for kind in ("RNN", "LSTM"):
+            trained[(kind, t)] = adding_problem_mse(kind, t)
+        print(
+            f"  T={t:<3}  RNN {trained[('RNN', t)]:.4f}   LSTM {trained[('LSTM', t)]:.4f}",
+            flush=True,
+        )
+    print(f"  图 figure: {plot_long_term(results, trained, out_dir / 'long_term_dependency.png')}")
 
 
 def section_14() -> None:
-    print("== §14 nn.LSTM(10, 20, 2) on input (5, 3, 10) ==")
+    print("== §14 nn.LSTM(10, 20, 2), 输入 input (5, 3, 10) ==")
     book = dict(output=(5, 3, 20), h_n=(2, 3, 20), c_n=(2, 3, 20))
     today = book_lstm_shapes()
     for k, v in book.items():
-        print(f"  {k:<7} book {v}  today {today[k]}  {'✓' if v == today[k] else '✗'}")
+        print(f"  {k:<7} 书中 book {v}  今天 today {today[k]}  {'√' if v == today[k] else '×'}")
     for label, kwargs in (
         ("bidirectional=True", dict(bidirectional=True)),
         ("batch_first=True", dict(batch_first=True)),
         ("proj_size=5", dict(proj_size=5)),
     ):
         print(f"  {label:<19} {book_lstm_shapes(**kwargs)}")
-    print(f"§14 num_layers default  book 2  today {default_num_layers()}  (erratum)")
-    print(f"  packed batch vs. each sequence alone: max |Δh_n| = {packed_matches_individual():.2e}")
     print(
-        f"  padded batch without packing:         max |Δh_n| = "
-        f"{padded_without_packing_differs():.3f}  (padding leaks into h_n)"
+        f"§14 num_layers 默认值 default  书中 book 2  今天 today {default_num_layers()}  (勘误 erratum)"
+    )
+    print(
+        f"  打包的批次 packed batch vs. each sequence alone: max |Δh_n| = "
+        f"{packed_matches_individual():.2e}"
+    )
+    print(
+        f"  未打包的填充批次 padded batch without packing:  max |Δh_n| = "
+        f"{padded_without_packing_differs():.3f}  (填充泄漏进 h_n, padding leaks into h_n)"
     )
 
 
 def section_15(out_dir: Path) -> None:
-    print("== §15 bag of words ==")
+    print("== §15 词袋 bag of words ==")
     default = segment(BOOK_SENTENCE)
     book = segment(BOOK_SENTENCE, extra_words=["苏宁易购"])
-    print(f"  jieba, default dictionary: {'/'.join(default)}")
+    print(f"  jieba 默认词典 default dictionary: {'/'.join(default)}")
     print(
-        f"  jieba + add_word('苏宁易购'): {'/'.join(book)}   (the book's segmentation: "
-        f"{'✓' if book == BOOK_SEGMENTATION else '✗'})"
+        f"  jieba + add_word('苏宁易购'): {'/'.join(book)}   (书中的分词 the book's segmentation: "
+        f"{'√' if book == BOOK_SEGMENTATION else '×'})"
     )
     index = word_index(book)
-    print(f"  word index: {index}")
-    print(f"  bag of words: {bag_of_words(book, index)}")
-    print("== §15 nn.Embedding ==")
+    print(f"  词索引 word index: {index}")
+    print(f"  词袋 bag of words: {bag_of_words(book, index)}")
+    print("== §15 nn.Embedding 词嵌入 ==")
     for k, v in embedding_facts().items():
         print(f"  {k}: {v}")
     weights, toy_index = train_toy_embedding()
     for word in ("苹果", "汽车"):
-        print(f"  nearest to {word}: {nearest(weights, toy_index, word)}")
-    print(f"  figure: {plot_embedding(weights, toy_index, out_dir / 'embedding_pca.png')}")
+        print(f"  最近的词 nearest to {word}: {nearest(weights, toy_index, word)}")
+    print(f"  图 figure: {plot_embedding(weights, toy_index, out_dir / 'embedding_pca.png')}")
 
 
-def main(argv=None) -> None:
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1, else argparse's one-line error."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="第13–15章 LSTM 原理, nn.LSTM, Embedding")
     parser.add_argument("--section", choices=["13", "14", "15"], help="run one chapter only")
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where PNGs go")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--threads", type=positive_int, default=None, help="CPU threads (default: torch's)"
+    )
+    return parser
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.set_printoptions(precision=4)
     if args.section in (None, "13"):
         section_13(args.out_dir)

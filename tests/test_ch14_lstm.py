@@ -166,7 +166,7 @@ def test_toy_embedding_groups_topics():
 def test_main_writes_pngs(tmp_path, capsys):
     lstm.main(["--section", "15", "--out-dir", str(tmp_path)])
     assert (tmp_path / "embedding_pca.png").stat().st_size > 5000
-    assert "✓" in capsys.readouterr().out
+    assert "√" in capsys.readouterr().out
 
 
 def test_adding_problem_rnn_fails_as_t_grows_lstm_succeeds(book):
