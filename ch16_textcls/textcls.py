@@ -6,7 +6,7 @@
     python ch16_textcls/textcls.py --predict "the shuttle reached orbit"   # uses the saved model
 
 Data: python data/fetch.py 20news-bydate (20news, chinese); found through --data-dir, then
-$BOOK_DATA_DIR, then the repository's data/. Without it, the samples in data/samples/ are used.
+$BOOK_DATA_DIR, then the repository's data/. Without it, the samples in DATA_DIR/samples/ are used.
 """
 
 import argparse
@@ -52,11 +52,12 @@ def find_corpus(corpus: str, data_dir: Path) -> tuple[Path, bool]:
     rel, fetch_name = CORPORA[corpus]
     if (data_dir / rel).exists():
         return data_dir / rel, False
-    sample = REPO / "data" / "samples" / rel
+    sample = data_dir / "samples" / rel  # the data folder's own sample: a copied chapter finds it
     if sample.exists():
         return sample, True
     raise DataError(
-        f"{corpus} not found in {data_dir / rel} — run: python data/fetch.py {fetch_name}"
+        f"{corpus} not found in {data_dir / rel} (nor the sample in {sample}) — "
+        f"run: python data/fetch.py {fetch_name}, or point --data-dir / BOOK_DATA_DIR at a data folder"
     )
 
 
@@ -989,8 +990,6 @@ def fit_lstm(
 
 
 def run_fast(args) -> dict:
-    if args.distill is not None and not 0.0 <= args.distill <= 1.0:
-        raise DataError(f"--distill {args.distill}: the teacher's weight must lie between 0 and 1")
     parts, names, chinese, is_sample = prepare(args.corpus, args)
     tr_tok, tr_y, va_tok, va_y, te_tok, te_y = parts
     max_len = args.max_len or choose_max_len(tr_tok)
@@ -1127,7 +1126,37 @@ def report_ensemble(val_probs, val_y, test_probs, test_y) -> float:
     return acc
 
 
-def parse_args(argv=None):
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1, else argparse's one-line error."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value < math.inf:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a share between 0 and 1 (both included)."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description="第16章 LSTM 文本分类: 20 Newsgroups and Chinese reviews"
     )
@@ -1138,42 +1167,51 @@ def parse_args(argv=None):
         default="fast",
         help="fast: proper split, baseline + LSTM; book: §16's split and leak examined",
     )
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-2, help="AdamW learning rate")
+    p.add_argument("--epochs", type=positive_int, default=8)
+    p.add_argument("--batch-size", type=positive_int, default=64)
+    p.add_argument("--lr", type=positive_float, default=1e-2, help="AdamW learning rate")
     p.add_argument(
-        "--patience", type=int, default=2, help="early stopping: epochs without a better validation"
+        "--patience",
+        type=positive_int,
+        default=2,
+        help="early stopping: epochs without a better validation",
     )
-    p.add_argument("--embed-dim", type=int, default=128)
-    p.add_argument("--vocab-size", type=int, default=30000, help="most frequent training words")
-    p.add_argument("--hidden", type=int, default=64, help="LSTM units per direction")
+    p.add_argument("--embed-dim", type=positive_int, default=128)
+    p.add_argument(
+        "--vocab-size", type=positive_int, default=30000, help="most frequent training words"
+    )
+    p.add_argument("--hidden", type=positive_int, default=64, help="LSTM units per direction")
     p.add_argument(
         "--pool",
         choices=["maxmean", "last"],
         default="maxmean",
         help="read the LSTM by max+mean over time (default) or its last state (book)",
     )
-    p.add_argument("--max-len", type=int, default=None, help="default: 90th length percentile")
+    p.add_argument(
+        "--max-len", type=positive_int, default=None, help="default: 90th length percentile"
+    )
     p.add_argument(
         "--keep-tail",
-        type=int,
+        type=non_negative_int,
         default=100,
         help="a document cut at --max-len keeps its last N tokens (a post's signature)",
     )
     p.add_argument(
         "--word-dropout",
-        type=float,
+        type=fraction,
         default=0.1,
         help="share of training tokens replaced by the unknown word each batch",
     )
     p.add_argument(
         "--distill",
-        type=float,
+        type=fraction,
         default=None,
         help="weight of the bag-of-words teacher in the training loss, 0 = plain cross-entropy "
         "(default: 0.5 on 20 Newsgroups, 0 on the Chinese reviews, where it did not help)",
     )
-    p.add_argument("--distill-temp", type=float, default=2.0, help="distillation temperature")
+    p.add_argument(
+        "--distill-temp", type=positive_float, default=2.0, help="distillation temperature"
+    )
     p.add_argument(
         "--chinese-tokens",
         choices=["jieba", "chars", "both"],
@@ -1200,8 +1238,10 @@ def parse_args(argv=None):
         help="after early stopping, train a new LSTM (and baseline) on training + validation "
         "for the chosen number of epochs; doubles the training time",
     )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--limit", type=int, default=None, help="train on the first N documents")
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument(
+        "--limit", type=positive_int, default=None, help="train on the first N documents"
+    )
     p.add_argument(
         "--remove-all",
         action="store_true",
@@ -1216,7 +1256,15 @@ def parse_args(argv=None):
         default=None,
         help="classify a text (or the contents of a file) with the saved model",
     )
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.predict is not None and not args.predict.strip():
+        parser.error("--predict needs a text with at least one word (or the path of a text file)")
+    return args
 
 
 def main(argv=None) -> int:

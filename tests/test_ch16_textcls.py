@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -6,6 +8,14 @@ from ch16_textcls import textcls as tc
 
 SAMPLES = tc.REPO / "data" / "samples"
 NEWS20 = SAMPLES / "20newsgroups" / "news20" / "20_newsgroup"
+
+
+@pytest.fixture(scope="module")
+def samples_only(tmp_path_factory):
+    """A data folder holding only the committed samples, as a reader without the full data has."""
+    data_dir = tmp_path_factory.mktemp("data")
+    shutil.copytree(SAMPLES, data_dir / "samples")
+    return str(data_dir)
 
 
 @pytest.fixture(scope="module")
@@ -178,8 +188,8 @@ def test_stratified_split_keeps_class_shares():
     assert sum(labels[i] for i in test) == 2 and len(set(train) & set(test)) == 0
 
 
-def test_book_recipe_on_the_sample_runs(capsys):
-    assert tc.main(["--recipe", "book", "--data-dir", "/nonexistent"]) == 0
+def test_book_recipe_on_the_sample_runs(capsys, samples_only):
+    assert tc.main(["--recipe", "book", "--data-dir", samples_only]) == 0
     out = capsys.readouterr().out
     assert "never occur in training" in out and "using the sample" in out
 
@@ -427,9 +437,11 @@ def test_training_with_a_teacher_learns_the_task():
 
 
 def test_a_teacher_weight_outside_0_to_1_is_one_line(capsys):
-    code = tc.main(["--distill", "1.5", "--data-dir", "/nonexistent", "--limit", "40"])
+    with pytest.raises(SystemExit) as exit_:
+        tc.main(["--distill", "1.5", "--data-dir", "/nonexistent", "--limit", "40"])
     err = capsys.readouterr().err
-    assert code == 1 and "between 0 and 1" in err and len(err.strip().splitlines()) == 1
+    assert exit_.value.code == 2 and "between 0 and 1" in err
+    assert "error: argument --distill" in err.strip().splitlines()[-1]
 
 
 def test_training_without_validation_runs_every_planned_epoch():
@@ -445,9 +457,9 @@ def test_training_without_validation_runs_every_planned_epoch():
     assert tc.accuracy(tc.predict_ids(model, ids), labels) == 1.0
 
 
-def test_refit_trains_a_second_model_on_training_and_validation(tmp_path, capsys):
+def test_refit_trains_a_second_model_on_training_and_validation(tmp_path, capsys, samples_only):
     args = ["--refit", "--epochs", "2", "--limit", "40", "--distill", "0"]
-    args += ["--data-dir", "/nonexistent", "--out-dir", str(tmp_path)]
+    args += ["--data-dir", samples_only, "--out-dir", str(tmp_path)]
     result = tc.run_fast(tc.parse_args(args))
     out = capsys.readouterr().out
     n_val = int(out.split("validation ")[1].split(",")[0])
