@@ -155,12 +155,15 @@ def book_adam_gap(steps: int = STEPS) -> float:
     return max_gap_to_torch(adam_step, torch.optim.Adam, dict(lr=0.01), steps, book_formula=True)
 
 
-def book_adadelta_moves(steps: int = 50) -> float:
+ADADELTA_DEMO_STEPS = 50
+
+
+def book_adadelta_moves(n_steps: int = ADADELTA_DEMO_STEPS) -> float:
     """With the book's Δx = -√E[Δx²]ₜ₋₁/√(E[g²]+ε)·g and E[Δx²]₀ = 0, θ never moves."""
     loss_fn, theta0 = least_squares_problem()
     theta = theta0.clone()
     state: dict = {}
-    for _ in range(steps):
+    for _ in range(n_steps):
         adadelta_step(theta, torch.func.grad(loss_fn)(theta), state, eps_in_numerator=False)
     return (theta - theta0).abs().max().item()
 
@@ -261,7 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
 
-    print("== 手写更新 vs. torch.optim: hand-written update vs. torch.optim (float64, max |Δθ|) ==")
+    print(
+        "== 手写更新 vs. torch.optim: hand-written update vs. torch.optim "
+        f"(float64, max |Δθ| over {args.steps} steps) =="
+    )
     for name in OPTIMIZERS:
         gap = compare_with_torch(name, args.steps)
         print(
@@ -280,7 +286,7 @@ def main(argv=None) -> None:
     )
     print(
         f"§5.4 Adadelta 书中公式 as printed (no ε in the numerator): θ moved by "
-        f"{book_adadelta_moves():.3g} in 50 steps (参数不动 stuck)"
+        f"{book_adadelta_moves():.3g} in {ADADELTA_DEMO_STEPS} steps (参数不动 stuck)"
     )
     b, a = book_adagrad_first_step()
     print(

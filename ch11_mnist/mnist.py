@@ -686,7 +686,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="learning rate (the fast recipe's one-cycle peak); " + recipe_defaults_help("lr"),
     )
-    p.add_argument("--seed", type=non_negative_int, default=SEED, help=f"default: {SEED}")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=SEED, help="random seed (default: %(default)s)"
+    )
     p.add_argument("--limit", type=positive_int, default=None, help="use only the first N images")
     p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: cuda if present)")

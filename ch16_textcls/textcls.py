@@ -1167,20 +1167,30 @@ def build_parser() -> argparse.ArgumentParser:
         default="fast",
         help="fast: proper split, baseline + LSTM; book: §16's split and leak examined",
     )
-    p.add_argument("--epochs", type=positive_int, default=8)
-    p.add_argument("--batch-size", type=positive_int, default=64)
-    p.add_argument("--lr", type=positive_float, default=1e-2, help="AdamW learning rate")
+    p.add_argument("--epochs", type=positive_int, default=8, help="(default: %(default)s)")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="(default: %(default)s)")
+    p.add_argument(
+        "--lr", type=positive_float, default=1e-2, help="AdamW learning rate (default: %(default)s)"
+    )
     p.add_argument(
         "--patience",
         type=positive_int,
         default=2,
-        help="early stopping: epochs without a better validation",
+        help="early stopping: epochs without a better validation (default: %(default)s)",
     )
-    p.add_argument("--embed-dim", type=positive_int, default=128)
+    p.add_argument("--embed-dim", type=positive_int, default=128, help="(default: %(default)s)")
     p.add_argument(
-        "--vocab-size", type=positive_int, default=30000, help="most frequent training words"
+        "--vocab-size",
+        type=positive_int,
+        default=30000,
+        help="most frequent training words (default: %(default)s)",
     )
-    p.add_argument("--hidden", type=positive_int, default=64, help="LSTM units per direction")
+    p.add_argument(
+        "--hidden",
+        type=positive_int,
+        default=64,
+        help="LSTM units per direction (default: %(default)s)",
+    )
     p.add_argument(
         "--pool",
         choices=["maxmean", "last"],
@@ -1194,13 +1204,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-tail",
         type=non_negative_int,
         default=100,
-        help="a document cut at --max-len keeps its last N tokens (a post's signature)",
+        help="a document cut at --max-len keeps its last N tokens, a post's signature (default: %(default)s)",
     )
     p.add_argument(
         "--word-dropout",
         type=fraction,
         default=0.1,
-        help="share of training tokens replaced by the unknown word each batch",
+        help="share of training tokens replaced by the unknown word each batch (default: %(default)s)",
     )
     p.add_argument(
         "--distill",
@@ -1210,7 +1220,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: 0.5 on 20 Newsgroups, 0 on the Chinese reviews, where it did not help)",
     )
     p.add_argument(
-        "--distill-temp", type=positive_float, default=2.0, help="distillation temperature"
+        "--distill-temp",
+        type=positive_float,
+        default=2.0,
+        help="distillation temperature (default: %(default)s)",
     )
     p.add_argument(
         "--chinese-tokens",
@@ -1238,7 +1251,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="after early stopping, train a new LSTM (and baseline) on training + validation "
         "for the chosen number of epochs; doubles the training time",
     )
-    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--seed", type=non_negative_int, default=0, help="(default: %(default)s)")
     p.add_argument(
         "--limit", type=positive_int, default=None, help="train on the first N documents"
     )

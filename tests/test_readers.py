@@ -1,0 +1,217 @@
+"""What a reader meets before any number: every entry script runs on a Chinese (GBK) console
+from any folder, its chapter folder runs when copied out, its `--help` shows the defaults the code
+uses, every number option refuses out-of-range values in one line, and every number a README
+quotes in its "今天 today" column is one the script prints."""
+
+import argparse
+import importlib
+import inspect
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# entry script -> the arguments that make it quick on the samples
+ENTRY_SCRIPTS = {
+    "ch01_tensor/tensor.py": [],
+    "ch02_variable/variable.py": [],
+    "ch03_autograd/autograd.py": [],
+    "ch04_losses/losses.py": [],
+    "ch05_optim/optim.py": [],
+    "ch06_regression/regression.py": [],
+    "ch08_save_load/save_load.py": [],
+    "ch09_conv/conv.py": [],
+    "ch10_pool/pool.py": [],
+    "ch11_mnist/mnist.py": ["--epochs", "1", "--limit", "300", "--no-save-model"],
+    "ch12_image/image.py": [],
+    "ch14_lstm/lstm.py": [],
+    "ch16_textcls/textcls.py": ["--epochs", "1", "--limit", "60"],
+}
+# chapters whose README numbers come from a deterministic script run with no arguments
+README_CHECKED = [s for s in ENTRY_SCRIPTS if not s.startswith(("ch11", "ch16"))]
+DATA_CHAPTERS = ("ch11_mnist/mnist.py", "ch16_textcls/textcls.py")
+
+
+def module_of(script: str):
+    return importlib.import_module(script.removesuffix(".py").replace("/", "."))
+
+
+@pytest.fixture(scope="module")
+def samples_only(tmp_path_factory) -> Path:
+    """A data folder holding only the committed samples, as a reader without the full data has."""
+    data_dir = tmp_path_factory.mktemp("data")
+    shutil.copytree(ROOT / "data" / "samples", data_dir / "samples")
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def gbk_runs(tmp_path_factory, samples_only) -> dict[str, subprocess.CompletedProcess]:
+    """Each entry script run once as a reader on a Chinese Windows console would: output
+    encoded as GBK, from a folder outside the repository. The data chapters run from a copy of
+    their folder (copy-out), finding the samples through BOOK_DATA_DIR."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    env = {**os.environ, "PYTHONIOENCODING": "gbk", "BOOK_DATA_DIR": str(samples_only)}
+    runs = {}
+    for script, extra in ENTRY_SCRIPTS.items():
+        path = ROOT / script
+        if script in DATA_CHAPTERS:
+            copy = shutil.copytree(path.parent, elsewhere / "copied" / path.parent.name)
+            path = copy / path.name
+        out_dir = elsewhere / "outputs" / path.parent.name
+        runs[script] = subprocess.run(
+            [sys.executable, str(path), *extra, "--out-dir", str(out_dir)]
+            if "--out-dir" in build_help(script)
+            else [sys.executable, str(path), *extra],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            timeout=600,
+        )
+    return runs
+
+
+def build_help(script: str) -> str:
+    return module_of(script).build_parser().format_help()
+
+
+@pytest.mark.parametrize("script", list(ENTRY_SCRIPTS))
+def test_runs_on_a_gbk_console_from_any_folder(gbk_runs, script):
+    run = gbk_runs[script]
+    stderr = run.stderr.decode("gbk", errors="replace")
+    assert run.returncode == 0, stderr[-2000:]
+    assert "Traceback" not in stderr
+    run.stdout.decode("gbk")  # strict: the whole output is valid GBK
+
+
+@pytest.mark.parametrize("script", DATA_CHAPTERS)
+def test_a_copied_chapter_folder_runs_on_the_samples(gbk_runs, script):
+    out = gbk_runs[script].stdout.decode("gbk")
+    assert "copied" in out or "sample" in out  # it says it used the sample
+    assert str(ROOT) not in out  # and nothing was read from the repository
+
+
+def readme_today_numbers(readme: Path) -> list[str] | None:
+    """The numbers in every table column headed "今天 today", except bounds and approximations
+    (a number right after ≤, <, ≈ or ~); None if the README has no such column."""
+    numbers, found = [], False
+    today_col = None
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|"):
+            today_col = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if today_col is None:
+            today_col = next((i for i, c in enumerate(cells) if "今天 today" in c), -1)
+            found = found or today_col >= 0
+            continue
+        if today_col < 0 or set(cells[0]) <= {"-", ":"} or today_col >= len(cells):
+            continue
+        cell = cells[today_col]
+        for m in re.finditer(r"(?<![\w.])-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?", cell):
+            if not re.search(r"[≤<≈~]\s*$", cell[: m.start()]):
+                numbers.append(m.group())
+    return numbers if found else None
+
+
+@pytest.mark.parametrize("script", README_CHECKED)
+def test_readme_numbers_are_printed_by_the_script(gbk_runs, script):
+    readme = ROOT / Path(script).parent / "README.md"
+    numbers = readme_today_numbers(readme)
+    assert numbers is not None, f"{readme} has no book-vs-today table (a 今天 today column)"
+    out = gbk_runs[script].stdout.decode("gbk")
+    missing = [n for n in numbers if n not in out]
+    assert not missing, f"{readme.name} quotes {missing}, which {script} does not print"
+
+
+def numeric_actions(parser: argparse.ArgumentParser):
+    return [a for a in parser._actions if a.option_strings and a.type not in (None, str, Path)]
+
+
+@pytest.mark.parametrize("script", list(ENTRY_SCRIPTS))
+def test_every_number_option_refuses_zero_or_negative_in_one_line(script, capsys):
+    module = module_of(script)
+    for action in numeric_actions(module.build_parser()):
+        option = action.option_strings[-1]
+        assert action.type.__name__ in {
+            "positive_int",
+            "non_negative_int",
+            "positive_float",
+            "fraction",
+        }, f"{script} {option}: type {action.type.__name__} does not check its range"
+        bad = ["-1"] if action.type.__name__ in {"non_negative_int", "fraction"} else ["0", "-1"]
+        if action.type.__name__ == "fraction":
+            bad.append("1.5")
+        for value in bad:
+            with pytest.raises(SystemExit) as exit_:
+                module.main([option, value])
+            err = capsys.readouterr().err
+            assert exit_.value.code == 2, f"{script} {option} {value}"
+            assert "Traceback" not in err and f"argument {option}" in err.splitlines()[-1]
+
+
+def test_a_refused_option_exits_2_without_traceback_end_to_end():
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "ch11_mnist/mnist.py"), "--epochs", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines()[-1].endswith("must be >= 1, got -1")
+
+
+def test_an_empty_text_to_predict_is_one_line(capsys):
+    from ch16_textcls import textcls
+
+    with pytest.raises(SystemExit) as exit_:
+        textcls.main(["--predict", "   "])
+    assert exit_.value.code == 2 and "at least one word" in capsys.readouterr().err
+
+
+def shown_default(parser: argparse.ArgumentParser, action) -> str | None:
+    """The X of '(default: X)' in this option's --help text, as argparse expands it."""
+    expanded = parser._get_formatter()._expand_help(action) if action.help else ""
+    m = re.search(r"\(default: ([^)]*)\)", expanded)
+    return m.group(1) if m else None
+
+
+@pytest.mark.parametrize("script", list(ENTRY_SCRIPTS))
+def test_help_shows_the_codes_defaults(script):
+    """No default typed twice: --help, the parser and the functions agree."""
+    module = module_of(script)
+    parser = module.build_parser()
+    for action in numeric_actions(parser):
+        option = action.option_strings[-1]
+        if action.default is not None:
+            shown = shown_default(parser, action)
+            assert shown == str(action.default), f"{script} --help {option} shows {shown}"
+        # a function of the module taking the same name has the same default
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ != module.__name__:
+                continue
+            param = inspect.signature(fn).parameters.get(action.dest)
+            if param is None or param.default is inspect.Parameter.empty:
+                continue
+            if action.default is not None:
+                assert param.default == action.default, f"{name}({action.dest}=) vs {option}"
+
+
+def test_mnist_help_lists_every_recipe_default():
+    from ch11_mnist import mnist
+
+    flat = re.sub(r"\s+", " ", mnist.build_parser().format_help())
+    for key in ("epochs", "batch_size", "lr"):
+        assert f"book recipe {mnist.BOOK_DEFAULTS[key]}" in flat
+        for model, values in mnist.FAST_DEFAULTS.items():
+            assert f"{values[key]} ({model} Net)" in flat
+
+
+@pytest.mark.parametrize("script", list(ENTRY_SCRIPTS))
+def test_help_survives_a_gbk_console(script):
+    build_help(script).encode("gbk")  # strict: every character of --help exists in GBK
