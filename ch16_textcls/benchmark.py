@@ -6,7 +6,7 @@ Synthetic documents whose lengths follow the 20 Newsgroups "bydate" training set
 (log-normal, median ≈ 150 tokens, truncated at --max-len); vocabulary 30,000; 20 classes.
 Batches are either bucketed (documents of similar length together, as textcls.py trains) or
 drawn at random (each batch padded to its longest document), and the LSTM reads them either
-padded (textcls.BiLSTM, the default) or packed with pack_padded_sequence (the same weights
+padded (bilstm.BiLSTM, the default) or packed with pack_padded_sequence (the same weights
 through nn.LSTM's packed path, whose CPU backward pass grows with length²). One table.
 """
 
@@ -15,7 +15,7 @@ import time
 
 import torch
 import torch.nn.functional as F
-from textcls import LSTMNet, bucketed_batches, pad_batch
+from bilstm import BiLSTMClassifier, bucketed_batches, pad_batch
 
 
 def synthetic_corpus(n=4096, vocab=30000, max_len=400, seed=0):
@@ -78,7 +78,9 @@ def main(argv=None) -> None:
             for bucketed in (True, False):
                 for packed in (False, True):
                     torch.manual_seed(0)
-                    model = LSTMNet(30002, 20, hidden=args.hidden, packed=packed).to(device)
+                    model = BiLSTMClassifier(30002, 20, hidden=args.hidden, packed=packed).to(
+                        device
+                    )
                     cell = (model, docs, labels, batch_size, bucketed)
                     train = docs_per_second(*cell, True, device)
                     infer = docs_per_second(*cell, False, device)
