@@ -19,6 +19,7 @@ from pathlib import Path
 
 import textcls
 import torch
+from metrics import save_png
 
 BOOK_NET = ["--layers", "2", "--no-bidirectional", "--embed-dim", "100", "--hidden", "100"]
 PLAIN = ["--embed-init", "random", "--distill", "0"]
@@ -136,12 +137,7 @@ def plot(results: list[dict], path: Path) -> Path:
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_png(fig, path)
 
 
 def build_parser() -> argparse.ArgumentParser:

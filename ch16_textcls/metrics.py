@@ -52,10 +52,18 @@ def save_confusion(pred, truth, names, path: Path, title: str = "test set") -> P
     ax.set_ylabel("true")
     ax.set_title(f"confusion matrix, {title}: % of each true class (cells >= 2%)", fontsize=9)
     fig.tight_layout()
+    return save_png(fig, path, dpi=90)
+
+
+def save_png(fig, path: Path, dpi: int = 100) -> Path:
+    """Write a matplotlib figure to a temporary name beside `path`, then rename: never a
+    half-written PNG."""
+    import matplotlib.pyplot as plt
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
     os.close(fd)
-    fig.savefig(tmp, dpi=90)
+    fig.savefig(tmp, dpi=dpi)
     plt.close(fig)
     os.replace(tmp, path)
     return path
