@@ -1,6 +1,8 @@
 """第11章 throughput benchmark: how fast do the book's Net and §11.6's wide Net train and test here?
 
     python ch11_mnist/benchmark.py [--seconds 2] [--batch-sizes 64 128 256 512] [--device cpu]
+    python ch11_mnist/benchmark.py --variants      # the roof table: compile, threads, evaluation
+    python ch11_mnist/benchmark.py --profile       # where a training step's time goes, per op
 
 Prints one table: training and test images/s per model, batch size and memory format
 (contiguous NCHW vs. channels_last), the achieved GFLOP/s, and its ratio to a matmul "roof"
@@ -88,17 +90,137 @@ def measure(model_name: str, batch: int, channels_last: bool, device, seconds: f
     return train, test
 
 
+# ---------------------------------------------------------------- the roof: what the CPU offers
+
+
+def fast_recipe_step(model, batch: int, device):
+    """One training step as mnist.py's fast recipe takes it (AdamW, channels_last, smoothing)."""
+    x = torch.randn(batch, 1, 28, 28, device=device).contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, 10, (batch,), device=device)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=5e-4)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        logp = model(x)
+        loss = 0.95 * F.nll_loss(logp, y) - 0.05 * logp.mean()
+        loss.backward()
+        opt.step()
+
+    return step, x
+
+
+def book_net(device):
+    torch.manual_seed(0)
+    return Net(**MODELS["book"], p_conv=0.1, p_fc=0.1).to(device, memory_format=torch.channels_last)
+
+
+def variant_rows(device, seconds: float, batch: int, compile_too: bool):
+    """(variant, train img/s, test img/s, compile seconds) for the book Net at `batch`."""
+    threads = torch.get_num_threads()
+    rows = []
+    for n in sorted({threads, 1}, reverse=True):
+        torch.set_num_threads(n)
+        model = book_net(device)
+        step, x = fast_recipe_step(model.train(), batch, device)
+        train = timed_rate(step, batch, seconds, device)
+        model.eval()
+        with torch.inference_mode():
+            test = timed_rate(lambda m=model, x=x: m(x), batch, seconds, device)
+        rows.append((f"eager, {n} thread{'s' if n > 1 else ''}, inference_mode", train, test, None))
+    torch.set_num_threads(threads)
+    model = book_net(device).eval()
+    with torch.no_grad():
+        no_grad = timed_rate(lambda: model(x), batch, seconds, device)
+    grad = timed_rate(lambda: model(x), batch, seconds, device)
+    rows.append((f"eager, {threads} threads, evaluation under no_grad", None, no_grad, None))
+    rows.append((f"eager, {threads} threads, evaluation with autograd on", None, grad, None))
+    if compile_too:
+        model = book_net(device)
+        compiled = torch.compile(model)
+        step, x = fast_recipe_step(compiled.train(), batch, device)
+        start = time.perf_counter()
+        step()  # the first call compiles forward and backward
+        _sync(device)
+        compile_s = time.perf_counter() - start
+        train = timed_rate(step, batch, seconds, device)
+        compiled.eval()
+        with torch.inference_mode():
+            compiled(x)  # compiles the inference graph
+            test = timed_rate(lambda: compiled(x), batch, seconds, device)
+        rows.append((f"torch.compile (inductor), {threads} threads", train, test, compile_s))
+    return rows
+
+
+def print_variants(args, device, roof: float) -> None:
+    fwd = forward_flops_per_image(Net(**MODELS["book"]))
+    batch = args.batch_sizes[0] if args.batch_sizes != DEFAULT_BATCHES else 256
+    print(f"book Net, batch {batch}, channels_last, the fast recipe's step (AdamW)\n")
+    print(f"{'variant':<52} {'train img/s':>11} {'of roof':>7} {'test img/s':>11} {'compile s':>9}")
+    for name, train, test, compile_s in variant_rows(
+        device, args.seconds, batch, not args.no_compile
+    ):
+        share = f"{3 * fwd * train / 1e9 / roof:>7.1%}" if train else f"{'':>7}"
+        shown = f"{train:>11,.0f}" if train else f"{'':>11}"
+        print(
+            f"{name:<52} {shown} {share} {test:>11,.0f} "
+            f"{'' if compile_s is None else f'{compile_s:.1f}':>9}"
+        )
+
+
+def print_profile(device, batch: int = 256) -> None:
+    """The ops that take a fast-recipe training step's time, by self CPU time."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step, _ = fast_recipe_step(book_net(device).train(), batch, device)
+    for _ in range(3):
+        step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(10):
+            step()
+    print(f"book Net, batch {batch}, channels_last: 10 training steps, top ops by self CPU time")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
+
+
+DEFAULT_BATCHES = [64, 128, 256, 512]
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description="ch11 MNIST throughput benchmark (one table)")
-    p.add_argument("--seconds", type=float, default=2.0, help="timing window per cell")
-    p.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 128, 256, 512])
+    p.add_argument("--seconds", type=positive_float, default=2.0, help="timing window per cell")
+    p.add_argument("--batch-sizes", type=positive_int, nargs="+", default=DEFAULT_BATCHES)
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     p.add_argument("--device", default=None, help="default: cuda if present, else cpu")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's)")
+    p.add_argument(
+        "--threads", type=positive_int, default=None, help="CPU threads (default: torch's)"
+    )
+    p.add_argument(
+        "--variants",
+        action="store_true",
+        help="instead: the book Net under torch.compile, 1 thread, and three ways to evaluate",
+    )
+    p.add_argument("--no-compile", action="store_true", help="--variants without torch.compile")
+    p.add_argument("--profile", action="store_true", help="instead: top ops of a training step")
     args = p.parse_args(argv)
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.profile:
+        print_profile(device)
+        return
 
     roof = matmul_roof_gflops(device, args.seconds)
     print(
@@ -106,6 +228,9 @@ def main(argv=None) -> None:
         f"matmul roof (torch.mm 2048², float32): {roof:.1f} GFLOP/s"
     )
     print("training FLOPs counted as 3× forward (forward + backward for inputs and weights)\n")
+    if args.variants:
+        print_variants(args, device, roof)
+        return
     print(
         f"{'model':<6} {'params':>7} {'MFLOP/img':>9} {'batch':>5} {'layout':<14} "
         f"{'train img/s':>11} {'GFLOP/s':>8} {'of roof':>7} {'test img/s':>11} {'GFLOP/s':>8}"

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from ch11_mnist import mnist
 
@@ -296,6 +297,23 @@ def test_benchmark_prints_a_table():
     assert len(rows) == 4 and "matmul roof" in out.stdout
 
 
+def test_benchmark_variants_and_profile_run():
+    script = mnist.REPO / "ch11_mnist" / "benchmark.py"
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, str(script), *a, "--device", "cpu"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    variants = run("--variants", "--no-compile", "--seconds", "0.05", "--threads", "2")
+    assert variants.returncode == 0, variants.stderr
+    assert "eager, 1 thread" in variants.stdout and "evaluation under no_grad" in variants.stdout
+    profile = run("--profile")
+    assert profile.returncode == 0, profile.stderr
+    assert "Self CPU" in profile.stdout
+
+
 # ---------------------------------------------------------------- full data (pytest -m fulldata)
 
 
@@ -335,3 +353,80 @@ def test_fast_recipe_on_the_book_net(book, tmp_path):
     assert not result["is_sample"]
     final = result["history"][-1]["correct"]
     book.at_least("11.5", "correct of 10000, fast recipe, book Net, 8 epochs", 9900, final)
+
+
+# ---------------------------------------------------------------- compare.py: the peers' recipes
+
+
+def _compare():
+    from ch11_mnist import compare
+
+    return compare
+
+
+def test_pytorch_examples_net_has_its_parameter_count_and_shape():
+    compare = _compare()
+    net = compare.ExampleNet()
+    assert sum(p.numel() for p in net.parameters()) == 1_199_882
+    assert net.eval()(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+
+
+def test_keras_examples_net_has_its_parameter_count_and_shape():
+    compare = _compare()
+    model = compare.keras_model()
+    assert model.count_params() == 34_826
+    assert model.predict(np.zeros((3, 28, 28, 1), "float32"), verbose=0).shape == (3, 10)
+
+
+def test_one_training_step_of_each_peer_lowers_the_loss(tmp_path):
+    compare = _compare()
+    images, labels = mnist.load_mnist(SAMPLE, "train")
+    images, labels = images[:64], labels[:64]
+
+    torch.manual_seed(0)
+    net = compare.ExampleNet()
+    x, y = mnist.to_tensors(images, labels, compare.EXAMPLE_MEAN, compare.EXAMPLE_STD)
+    optimizer, _ = compare.example_optimizer(net)
+
+    def torch_loss():
+        with torch.no_grad():
+            return F.nll_loss(net.eval()(x), y).item()
+
+    before = torch_loss()
+    compare.example_epoch(net, x, y, optimizer, torch.Generator().manual_seed(0))
+    assert torch_loss() < before
+
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = compare.keras_model()
+    kx, ky = compare.keras_arrays(images, labels)
+    before = model.evaluate(kx, ky, verbose=0)[0]
+    model.train_on_batch(kx, ky)
+    assert model.evaluate(kx, ky, verbose=0)[0] < before
+
+
+def test_compare_writes_the_table_and_png_on_the_sample(tmp_path, capsys):
+    compare = _compare()
+    args = ["--epochs-cap", "1", "--limit", "300", "--out-dir", str(tmp_path)]
+    args += ["--data-dir", str(_sample_only_data_dir(tmp_path))]
+    assert compare.main(args) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "model" not in line]
+    assert [r.split("|")[1].strip() for r in rows] == list(compare.MODELS)
+    assert "1,199,882" in out and "34,826" in out
+    assert (tmp_path / "compare.png").stat().st_size > 10000
+
+
+def test_seconds_to_reach_and_the_speedup():
+    compare = _compare()
+    ours = dict(
+        params=1, history=[dict(epoch=1, seconds=10, acc=98.0), dict(epoch=2, seconds=20, acc=99.2)]
+    )
+    peer = dict(
+        params=2,
+        history=[dict(epoch=1, seconds=100, acc=98.6), dict(epoch=2, seconds=200, acc=98.9)],
+    )
+    rows = compare.summary({"ours-book": ours, "pytorch-example": peer})
+    assert rows[0]["reach"] == {98.5: 20, 99.0: 20, 99.5: None}
+    assert rows[1]["speedup"] == 200 / 20  # the peer's 98.9%: it took 200 s, ours 20 s
