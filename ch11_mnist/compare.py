@@ -1,6 +1,6 @@
 """第11章 与常见配方并排比较 · our recipe beside the ones a reader would use instead (not in the book).
 
-    python ch11_mnist/compare.py                          # every model, full run (≈ 35 min, 2 cores)
+    python ch11_mnist/compare.py                          # every model, full run (≈ 30 min on 2 CPU cores)
     python ch11_mnist/compare.py --time-cap 300           # at most 5 min of training per model
     python ch11_mnist/compare.py --models ours-book pytorch-example --epochs-cap 2   # a quick look
 
@@ -310,7 +310,7 @@ def plot(results: dict, path: Path) -> Path:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description="第11章 与常见配方比较: our fast recipe beside the PyTorch and Keras examples' "
-        "recipes, in one run (every model in full: ≈ 35 min on 2 CPU cores; --time-cap 300 "
+        "recipes, in one run (every model in full: ≈ 30 min on 2 CPU cores; --time-cap 300 "
         "keeps each model to 5 minutes of training)"
     )
     p.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
