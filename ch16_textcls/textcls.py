@@ -129,6 +129,7 @@ HIDDEN_DIM = 100
 MAX_SEQUENCE_LENGTH = 400
 VALIDATION_SPLIT = 0.2
 
+# §16.2 from keras.preprocessing.text import Tokenizer: gone in Keras 3, rewritten here
 KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 
 
