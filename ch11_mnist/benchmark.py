@@ -16,7 +16,7 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mnist import MODELS, Net
+from mnist import MODELS, Net, positive_float, positive_int
 
 
 def forward_flops_per_image(model: nn.Module) -> int:
@@ -182,20 +182,6 @@ def print_profile(device, batch: int = 256) -> None:
 
 
 DEFAULT_BATCHES = [64, 128, 256, 512]
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
-    return value
 
 
 def main(argv=None) -> None:
