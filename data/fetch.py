@@ -9,9 +9,11 @@ Where it comes from: --mirror (or $BOOK_DATA_MIRROR: a folder, file:// or http(s
 out like the official files below) first, then the official sources in order. A mirror that
 has a SHA256SUMS file is verified against it; official downloads against the published
 checksums written here. Every download streams to a temporary file beside its destination and
-is renamed into place only once verified; archives are unpacked into a temporary folder (with
-tarfile's "data" filter: no absolute paths, no "..", no links out) that is renamed when complete.
-Standard library only, so it runs before anything else is installed.
+is renamed into place only once verified; archives are unpacked into a temporary folder (no
+absolute paths, no "..", no links out: tarfile's "data" filter, or the same checks of our own on
+Python 3.11.0–3.11.3, which lack it) that is renamed when complete. Each host gets a short timeout
+and the next one is tried on an HTTP error (403, 404, …), a DNS failure or a timeout; the output
+names the host that answered. Standard library only, so it runs before anything else is installed.
 """
 
 import argparse
@@ -22,6 +24,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,7 +33,8 @@ from pathlib import Path
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent
 CHUNK = 1 << 16
-TIMEOUT_S = 30
+TIMEOUT_S = 15  # per host: a dead or blocked host costs seconds, then the next one is tried
+RENAME_RETRY_S = 2.0  # Windows: an indexer or antivirus holds a fresh file for a moment
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class RemoteFile:
     md5: str | None = None
     extract_to: str | None = None  # archives: folder (beside the archive) to unpack into
     expected_files: int | None = None  # archives: regular files after unpacking
-    expected_rows: int | None = None  # CSV files: data rows (a check where no checksum exists)
+    expected_rows: int | None = None  # CSV files: data rows (a second check beside the checksum)
 
 
 MNIST_SOURCES = (
@@ -49,7 +53,14 @@ MNIST_SOURCES = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",  # TensorFlow/Keras's copy
     "http://yann.lecun.com/exdb/mnist/",  # the original site
 )
-SOPHONPLUS = "https://raw.githubusercontent.com/SophonPlus/ChineseNlpCorpus/master/datasets/"
+# SophonPlus/ChineseNlpCorpus at a fixed commit (a branch can change under us): GitHub's raw
+# host first, then jsDelivr's CDN, which serves a GitHub repository at a commit and is usually
+# reachable from mainland China when raw.githubusercontent.com is not.
+SOPHONPLUS_COMMIT = "a0b781d72158bde242c0626c9e354d2b328865ff"
+SOPHONPLUS = (
+    f"https://raw.githubusercontent.com/SophonPlus/ChineseNlpCorpus/{SOPHONPLUS_COMMIT}/datasets/",
+    f"https://cdn.jsdelivr.net/gh/SophonPlus/ChineseNlpCorpus@{SOPHONPLUS_COMMIT}/datasets/",
+)
 
 
 def _mnist(name: str, sha256: str, md5: str) -> RemoteFile:
@@ -79,8 +90,8 @@ DATASETS: dict[str, tuple[RemoteFile, ...]] = {
             "ec29112dd5afa0611ce80d1b7f02629c",
         ),
     ),
-    # §16 reads this one: 20_newsgroup/<group>/<id>, 19,997 messages. No checksum is published
-    # for it, so an official download is checked by unpacking and counting the messages.
+    # §16 reads this one: 20_newsgroup/<group>/<id>, 19,997 messages. One host (CMU) and no
+    # published checksum: an official download is checked by unpacking and counting the messages.
     "20news": (
         RemoteFile(
             "20newsgroups/news20.tar.gz",
@@ -92,13 +103,15 @@ DATASETS: dict[str, tuple[RemoteFile, ...]] = {
             expected_files=19997,
         ),
     ),
-    # the "bydate" train/test split (11,314 / 7,532); checksum as published by scikit-learn
+    # the "bydate" train/test split (11,314 / 7,532); checksum as published by scikit-learn.
+    # Jason Rennie's page and its CSAIL copy (scikit-learn's figshare copy answers 403 since
+    # December 2025: scikit-learn#32961, #33002).
     "20news-bydate": (
         RemoteFile(
             "20newsgroups/20news-bydate.tar.gz",
             (
                 "http://qwone.com/~jason/20Newsgroups/20news-bydate.tar.gz",
-                "https://ndownloader.figshare.com/files/5975967",
+                "http://people.csail.mit.edu/jrennie/20Newsgroups/20news-bydate.tar.gz",
             ),
             sha256="8f1b2514ca22a5ade8fbb9cfa5727df95fa587f4c87b786e15c759fa66d95610",
             extract_to="20news-bydate",
@@ -108,12 +121,14 @@ DATASETS: dict[str, tuple[RemoteFile, ...]] = {
     "chinese": (
         RemoteFile(
             "chinese/ChnSentiCorp_htl_all.csv",
-            (SOPHONPLUS + "ChnSentiCorp_htl_all/ChnSentiCorp_htl_all.csv",),
+            tuple(base + "ChnSentiCorp_htl_all/ChnSentiCorp_htl_all.csv" for base in SOPHONPLUS),
+            sha256="1d414b9c65caf3a836abdb4efded621968502ad3338e1a9d885ae131c86083f0",
             expected_rows=7766,
         ),
         RemoteFile(
             "chinese/waimai_10k.csv",
-            (SOPHONPLUS + "waimai_10k/waimai_10k.csv",),
+            tuple(base + "waimai_10k/waimai_10k.csv" for base in SOPHONPLUS),
+            sha256="b8b5c11c00b51578d35937fca56e03a126b45381f1ea4b22893237cb377a26fe",
             expected_rows=11987,
         ),
     ),
@@ -200,17 +215,42 @@ def _umask() -> int:
     return mask
 
 
+class HeldError(FetchError):
+    """A rename refused because another program holds the file (Windows)."""
+
+
+def replace_with_retry(src: Path, dest: Path) -> None:
+    """os.replace, retried for RENAME_RETRY_S on PermissionError: on Windows an indexer or antivirus
+    opens a freshly written file or folder for a moment, and the rename fails with WinError 5/32."""
+    deadline = time.monotonic() + RENAME_RETRY_S
+    while True:
+        try:
+            os.replace(src, dest)
+            return
+        except PermissionError as err:
+            if time.monotonic() >= deadline:
+                raise HeldError(
+                    f"cannot rename {Path(src).name} to {dest}: another program holds it "
+                    f"({err.strerror or err}) — close it (file explorer, antivirus, an editor) "
+                    "and run the same command again"
+                ) from None
+            time.sleep(0.1)
+
+
 def _publish(tmp: Path, dest: Path, mode: int = 0o666) -> None:
     """Give a finished temporary file or folder normal permissions and rename it into place."""
     os.chmod(tmp, mode & ~_umask())
-    os.replace(tmp, dest)
+    replace_with_retry(tmp, dest)
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    _publish(Path(tmp), path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        _publish(Path(tmp), path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _os_error_message(err: OSError, where: Path) -> str:
@@ -289,6 +329,12 @@ def download(url: str, dest: Path, label: str) -> Path:
 # ---------------------------------------------------------------- one file
 
 
+def host_of(url: str) -> str:
+    """The host a URL names (a mirror folder: its path), for the output."""
+    parts = urllib.parse.urlparse(url)
+    return parts.netloc or parts.path.rsplit("/", 2)[0]
+
+
 def _sources(rf: RemoteFile, mirror: str | None, offline: bool) -> list[tuple[str, str]]:
     """(kind, url) in the order they are tried."""
     sources = [("mirror", mirror + rf.path)] if mirror else []
@@ -328,6 +374,33 @@ def _check(tmp: Path, rf: RemoteFile, expected: str | None, url: str, kind: str)
     return actual
 
 
+def _download_or_why(kind: str, url: str, dest: Path, label: str) -> tuple[Path | None, str]:
+    """(temporary file, "") on success; (None, why) when this host failed and the next one
+    should be tried: HTTP errors (403, 404, …), DNS failures, timeouts, dropped connections.
+    A full disk or an unwritable folder stops at once (no host can fix it)."""
+    try:
+        return download(url, dest, label), ""
+    except FileNotFoundError:
+        return None, "no such file"
+    except urllib.error.HTTPError as err:
+        return None, f"HTTP {err.code}"
+    except urllib.error.URLError as err:
+        reason = err.reason
+        if isinstance(reason, FileNotFoundError):
+            return None, "no such file"
+        if isinstance(reason, OSError) and reason.errno == errno.ENOSPC:
+            raise FetchError(_os_error_message(reason, dest)) from None
+        return None, "timed out" if isinstance(reason, TimeoutError) else str(reason)
+    except FetchError as err:  # truncated transfer
+        return None, str(err)
+    except TimeoutError:
+        return None, "timed out"
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EROFS):
+            raise FetchError(_os_error_message(err, dest)) from None
+        return None, str(err)
+
+
 def fetch_file(
     rf: RemoteFile,
     data_dir: Path,
@@ -335,49 +408,31 @@ def fetch_file(
     mirror_sums: dict[str, str],
     force: bool = False,
     offline: bool = False,
-) -> tuple[Path, bool]:
-    """Make `data_dir/rf.path` present and verified. Returns (path, whether it was downloaded)."""
+) -> tuple[Path, str | None]:
+    """Make `data_dir/rf.path` present and verified. Returns (path, the host it came from, or
+    None when it was already there)."""
     dest = data_dir / rf.path
     if not force and is_verified(dest):
-        return dest, False
+        return dest, None
     sources = _sources(rf, mirror, offline)
     if not sources:
         raise FetchError(f"{rf.path}: no source to try — give --mirror, or drop --offline")
     make_folder(dest.parent)
     tried = []
-    for kind, url in sources:
-        try:
-            tmp = download(url, dest, rf.path)
-        except FileNotFoundError:
-            tried.append(f"{kind} {url}: no such file")
-            continue
-        except urllib.error.HTTPError as err:
-            tried.append(f"{kind} {url}: HTTP {err.code}")
-            continue
-        except urllib.error.URLError as err:
-            if isinstance(err.reason, FileNotFoundError):
-                tried.append(f"{kind} {url}: no such file")
-            elif isinstance(err.reason, OSError) and err.reason.errno == errno.ENOSPC:
-                raise FetchError(_os_error_message(err.reason, dest)) from None
-            else:
-                tried.append(f"{kind} {url}: {err.reason}")
-            continue
-        except FetchError as err:  # truncated transfer
-            tried.append(f"{kind}: {err}")
-            continue
-        except OSError as err:
-            if err.errno in (errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EROFS):
-                raise FetchError(_os_error_message(err, dest)) from None
-            tried.append(f"{kind} {url}: {err}")
+    for i, (kind, url) in enumerate(sources):
+        tmp, why = _download_or_why(kind, url, dest, rf.path)
+        if tmp is None:
+            tried.append(f"{kind} {url}: {why}")
+            if i + 1 < len(sources):
+                print(f"  {kind} {host_of(url)}: {why} — trying the next host", file=sys.stderr)
             continue
         try:
             digest = _check(tmp, rf, _expected_sha(rf, kind, mirror_sums), url, kind)
             _publish(tmp, dest)
-        except BaseException:
+        finally:
             tmp.unlink(missing_ok=True)
-            raise
         _write_text_atomic(sidecar(dest), f"{digest}  {dest.name}\n")
-        return dest, True
+        return dest, f"{kind} {host_of(url)}"
     raise FetchError(
         f"could not fetch {rf.path}; tried: "
         + "; ".join(tried)
@@ -392,30 +447,57 @@ def _count_files(folder: Path) -> int:
     return sum(1 for p in folder.rglob("*") if p.is_file())
 
 
+def _unsafe(archive: Path, name: str, why: str) -> FetchError:
+    return FetchError(
+        f"{archive.name}: unsafe member {name!r} ({why}) — refused; the archive may be tampered with"
+    )
+
+
+def _check_members(archive: Path, tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """Our own member check, used on every Python: no absolute path, no '..', and only plain
+    files and folders (the book's archives hold nothing else; a link or device is refused)."""
+    members = tar.getmembers()
+    for member in members:
+        name = member.name
+        if name.startswith(("/", "\\")) or ".." in Path(name.replace("\\", "/")).parts:
+            raise _unsafe(archive, name, "absolute path or '..'")
+        if not (member.isfile() or member.isdir()):
+            raise _unsafe(archive, name, "a link or special file")
+    return members
+
+
+def _extract_members(tar: tarfile.TarFile, members: list[tarfile.TarInfo], dest: Path) -> None:
+    """tarfile's "data" filter where this Python has it (3.11.4+); otherwise extract the
+    members that _check_members passed, one at a time, without their owners or modes."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, members=members, filter="data")
+        return
+    for member in members:
+        target = dest / member.name
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tar.extractfile(member) as src, open(target, "wb") as out:
+            shutil.copyfileobj(src, out)
+
+
 def safe_extract(archive: Path, dest: Path, expected_files: int | None = None) -> Path:
     """Unpack `archive` into `dest` (a new folder) via a temporary folder and one rename.
 
-    Members with absolute paths, '..' components or links leaving the folder are refused.
+    Members with absolute paths, '..' components, links or special files are refused.
     """
     if dest.is_dir():
         return dest
     tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"))
     try:
         with tarfile.open(archive) as tar:
-            for member in tar.getmembers():  # explicit check, also on Pythons without filters
-                name = member.name
-                if name.startswith(("/", "\\")) or ".." in Path(name).parts:
-                    raise FetchError(
-                        f"{archive.name}: unsafe member {name!r} (absolute path or "
-                        "'..') — refused; the archive may be tampered with"
-                    )
+            members = _check_members(archive, tar)
             try:
-                tar.extractall(tmp, filter="data")
-            except tarfile.FilterError as err:
-                raise FetchError(
-                    f"{archive.name}: unsafe member refused ({err}) — the archive "
-                    "may be tampered with"
-                ) from None
+                _extract_members(tar, members, tmp)
+            except getattr(tarfile, "FilterError", ()) as err:
+                name = getattr(getattr(err, "tarinfo", None), "name", "?")
+                raise _unsafe(archive, name, str(err)) from None
         if expected_files is not None and (n := _count_files(tmp)) != expected_files:
             raise FetchError(
                 f"{archive.name} unpacked to {n} files, expected {expected_files} "
@@ -423,6 +505,8 @@ def safe_extract(archive: Path, dest: Path, expected_files: int | None = None) -
             )
         _publish(tmp, dest, 0o777)
         return dest
+    except HeldError:
+        raise
     except (tarfile.TarError, EOFError, OSError) as err:
         if isinstance(err, OSError) and err.errno == errno.ENOSPC:
             raise FetchError(_os_error_message(err, dest)) from None
@@ -444,8 +528,13 @@ def fetch_dataset(
     mirror_sums = read_mirror_sums(mirror) if mirror else {}
     results = []
     for rf in DATASETS[name]:
-        path, fresh = fetch_file(rf, data_dir, mirror, mirror_sums, force, offline)
-        print(f"{'downloaded' if fresh else 'present   '}  {path}  (verified)")
+        path, source = fetch_file(rf, data_dir, mirror, mirror_sums, force, offline)
+        fresh = source is not None
+        print(
+            f"downloaded  {path}  (verified; from {source})"
+            if fresh
+            else f"present     {path}  (verified)"
+        )
         if rf.extract_to:
             target = path.parent / rf.extract_to
             if (fresh or force) and target.is_dir():

@@ -342,6 +342,115 @@ def test_real_datasets_table_is_complete():
     assert all(len(rf.urls) >= 2 for rf in fetch.DATASETS["mnist"])
 
 
+def test_every_remote_file_is_pinned_checked_and_has_a_second_host():
+    """Immutable URLs (GitHub files at a commit, never a branch), a SHA-256 wherever the official
+    bytes are known, and a second host wherever one exists: news20.tar.gz alone has one host
+    and no published checksum (checked by its message count instead)."""
+    for files in fetch.DATASETS.values():
+        for rf in files:
+            for url in rf.urls:
+                assert "/master/" not in url and "/main/" not in url, url
+                if "github" in url or "jsdelivr" in url:
+                    assert fetch.SOPHONPLUS_COMMIT in url, url
+            if rf.path == "20newsgroups/news20.tar.gz":
+                assert rf.sha256 is None and rf.expected_files == 19997
+                continue
+            assert rf.sha256 and len(rf.sha256) == 64, rf.path
+            hosts = {fetch.host_of(u) for u in rf.urls}
+            assert len(hosts) >= 2, rf.path
+    csail = fetch.DATASETS["20news-bydate"][0].urls
+    assert any("people.csail.mit.edu" in u for u in csail)
+    assert not any("figshare" in u for u in csail)  # answers 403 since December 2025
+
+
+@pytest.mark.parametrize("failure", ["403", "404", "dns", "timeout"])
+def test_a_failing_host_falls_through_to_the_next_and_the_output_names_the_host(
+    mirror, tmp_path, monkeypatch, capsys, failure
+):
+    import urllib.error
+
+    real_download = fetch.download
+
+    def first_host_fails(url, dest, label):
+        if "first.invalid" in url:
+            if failure in ("403", "404"):
+                raise urllib.error.HTTPError(url, int(failure), "refused", {}, None)
+            if failure == "dns":
+                raise urllib.error.URLError(OSError(-2, "Name or service not known"))
+            raise TimeoutError("timed out")
+        return real_download(
+            url.replace("https://second.invalid/", mirror.as_uri() + "/"), dest, label
+        )
+
+    monkeypatch.setattr(fetch, "download", first_host_fails)
+    rf = fetch.RemoteFile(
+        "tiny/numbers.bin",
+        ("https://first.invalid/tiny/numbers.bin", "https://second.invalid/tiny/numbers.bin"),
+        sha256=_sha(bytes(range(256)) * 40),
+    )
+    monkeypatch.setattr(fetch, "DATASETS", {"tiny": (rf,)})
+    code, out, err = run(capsys, "tiny", "--data-dir", str(tmp_path / "d"))
+    assert code == 0, err
+    assert "first.invalid" in err and "trying the next host" in err
+    assert {"403": "HTTP 403", "404": "HTTP 404", "dns": "Name or service", "timeout": "timed out"}[
+        failure
+    ] in err
+    assert "from official second.invalid" in out
+
+
+def test_extraction_without_tarfiles_data_filter(tmp_path, monkeypatch):
+    """Python 3.11.0–3.11.3 have no filter="data": our own checks and extraction run instead,
+    with the same result and the same refusals."""
+    monkeypatch.delattr(tarfile, "data_filter")
+    monkeypatch.delattr(tarfile, "FilterError")
+    archive = tmp_path / "a.tar.gz"
+    archive.write_bytes(_tar_bytes({"top/a.txt": b"a", "top/sub/b.txt": b"bb"}))
+    out = fetch.safe_extract(archive, tmp_path / "x", expected_files=2)
+    assert (out / "top/sub/b.txt").read_bytes() == b"bb"
+    link = tarfile.TarInfo("innocent")
+    link.type = tarfile.SYMTYPE
+    link.linkname = "../../etc/passwd"
+    evil = tmp_path / "evil.tar.gz"
+    evil.write_bytes(_tar_bytes({"ok.txt": b"fine"}, extra=[link]))
+    with pytest.raises(fetch.FetchError, match="unsafe member 'innocent'"):
+        fetch.safe_extract(evil, tmp_path / "y")
+    evil.write_bytes(_tar_bytes({"ok.txt": b"fine", "../escape.txt": b"evil"}))
+    with pytest.raises(fetch.FetchError, match="unsafe member"):
+        fetch.safe_extract(evil, tmp_path / "z")
+    assert not (tmp_path / "escape.txt").exists() and leftovers(tmp_path) == []
+
+
+def test_a_rename_held_by_another_program_is_retried_then_named(tmp_path, monkeypatch):
+    """Windows: an indexer or antivirus holding the fresh file makes os.replace fail with
+    PermissionError for a moment. A short hold is retried through; a long one is one line
+    that names the cause (never "not a readable archive"), and no temporary is left."""
+    calls = []
+    real_replace = os.replace
+
+    def held_twice(src, dst):
+        calls.append(src)
+        if len(calls) <= 2:
+            raise PermissionError(13, "The process cannot access the file")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(fetch.os, "replace", held_twice)
+    archive = tmp_path / "a.tar.gz"
+    archive.write_bytes(_tar_bytes({"top/a.txt": b"a"}))
+    assert (fetch.safe_extract(archive, tmp_path / "x") / "top/a.txt").is_file()
+    assert len(calls) == 3
+
+    def always_held(src, dst):
+        raise PermissionError(13, "The process cannot access the file")
+
+    monkeypatch.setattr(fetch.os, "replace", always_held)
+    monkeypatch.setattr(fetch, "RENAME_RETRY_S", 0.3)
+    with pytest.raises(fetch.FetchError) as err:
+        fetch.safe_extract(archive, tmp_path / "y")
+    message = str(err.value)
+    assert "another program holds it" in message and "not a readable archive" not in message
+    assert not (tmp_path / "y").exists() and leftovers(tmp_path) == []
+
+
 @pytest.mark.fulldata
 def test_full_data_present_and_verified():
     rows = fetch.status(fetch.resolve_data_dir(None))
