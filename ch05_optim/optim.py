@@ -243,6 +243,11 @@ def save_figure(runs, path: Path) -> Path:
     return path
 
 
+def user_path(text: str) -> Path:
+    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
+    return Path(text).expanduser()
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1, else argparse's one-line error."""
     value = int(text)
@@ -257,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--steps", type=positive_int, default=STEPS, help="steps per optimizer")
-    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where the PNG goes")
+    parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where the PNG goes")
     return parser
 
 

@@ -88,6 +88,11 @@ def save_plot(x, y, prediction, path: Path) -> Path:
     return path
 
 
+def user_path(text: str) -> Path:
+    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
+    return Path(text).expanduser()
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1, else argparse's one-line error."""
     value = int(text)
@@ -118,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--steps", type=positive_int, default=STEPS, help="SGD steps, as the book")
     parser.add_argument("--lr", type=positive_float, default=LR, help="learning rate, as the book")
     parser.add_argument("--seed", type=non_negative_int, default=SEED, help="seed, as the book")
-    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where PNG/npy go")
+    parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where PNG/npy go")
     return parser
 
 

@@ -85,9 +85,16 @@ def same_outputs(a: torch.nn.Module, b: torch.nn.Module) -> bool:
         return torch.equal(a(x), b(x))
 
 
+def user_path(text: str) -> Path:
+    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
+    return Path(text).expanduser()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="第8章 模型的保存和导入 save/load (§8)")
-    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where checkpoints go")
+    parser.add_argument(
+        "--out-dir", type=user_path, default=DEFAULT_OUT, help="where checkpoints go"
+    )
     return parser
 
 

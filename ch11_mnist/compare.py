@@ -44,6 +44,7 @@ from mnist import (  # noqa: E402
     resolve_data_dir,
     to_tensors,
     train_epoch_fast,
+    user_path,
     write_atomic,
 )
 
@@ -328,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
     p.add_argument("--device", default=None, help="default: cuda if present, else cpu")
     p.add_argument("--threads", type=positive_int, default=None, help="CPU threads")
-    p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where the PNG goes")
+    p.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where the PNG goes")
     return p
 
 

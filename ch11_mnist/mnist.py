@@ -441,14 +441,40 @@ def save_figures(
 # ---------------------------------------------------------------- predict
 
 
+def read_gray(path: Path) -> np.ndarray:
+    """Any image file → uint8 grayscale. The bytes go through numpy (np.fromfile + imdecode):
+    cv2.imread cannot open a path with Chinese characters on Windows (opencv-python#211). A
+    transparent PNG is laid on white first, as a viewer shows it (IMREAD_GRAYSCALE would drop
+    the alpha and leave the black of the transparent pixels: an all-black, "blank" image)."""
+    import cv2
+
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as err:
+        raise DataError(
+            f"cannot read image {path}: {err.strerror or err} — check the path"
+        ) from None
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if image is None:  # OpenCV returns None silently for bytes it cannot decode
+        raise DataError(f"cannot read image {path} — it is not a PNG/JPEG/BMP image")
+    if image.dtype != np.uint8:  # 16-bit PNGs
+        image = (image / (65535 if image.dtype == np.uint16 else image.max() or 1) * 255).astype(
+            np.uint8
+        )
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        alpha = image[:, :, 3:4].astype(np.float32) / 255
+        image = (image[:, :, :3] * alpha + 255 * (1 - alpha)).round().astype(np.uint8)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
 def preprocess_drawing(path: Path) -> np.ndarray:
     """Any PNG/JPG, any size or colour → a 28×28 uint8 MNIST-style digit (white on black,
     digit scaled into 20×20 and centred by its centre of mass, as MNIST was made)."""
     import cv2
 
-    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    if image is None:  # OpenCV returns None silently for a missing or unreadable file
-        raise DataError(f"cannot read image {path} — check the path and that it is a PNG/JPG")
+    image = read_gray(path)
     if image.mean() > 127:  # dark ink on light paper → invert to MNIST's light-on-dark
         image = 255 - image
     ys, xs = np.nonzero(image > 50)
@@ -627,6 +653,11 @@ def print_book_table(history: list[dict], model: str) -> None:
             )
 
 
+def user_path(text: str) -> Path:
+    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
+    return Path(text).expanduser()
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1, else argparse's one-line error."""
     value = int(text)
@@ -695,10 +726,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--threads", type=positive_int, default=None, help="CPU threads (default: torch's)"
     )
-    p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="PNGs and checkpoints")
+    p.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="PNGs and checkpoints")
     p.add_argument(
         "--checkpoint",
-        type=Path,
+        type=user_path,
         default=None,
         help="checkpoint path (default: OUT_DIR/mnist_MODEL_RECIPE.pt)",
     )
@@ -712,7 +743,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="skip the PNGs")
     p.add_argument(
         "--predict",
-        type=Path,
+        type=user_path,
         default=None,
         metavar="IMAGE",
         help="classify IMAGE with the saved checkpoint instead of training",

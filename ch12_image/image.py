@@ -12,10 +12,13 @@ and printed beside what OpenCV/scipy found.
 """
 
 import argparse
+import contextlib
 import math
 import os
+import shutil
 import sys
 import tempfile
+import time
 import timeit
 from pathlib import Path
 
@@ -39,12 +42,106 @@ def sample_photo_path() -> Path:
     return Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
 
 
+# OpenCV's imread/imwrite/VideoCapture/VideoWriter hand the path to the C runtime as bytes; on
+# Windows a path with Chinese (any non-ASCII) characters then cannot be opened (opencv-python#211,
+# opencv#18305), and a per-user Python puts even matplotlib's sample photo under C:\Users\张三\.
+# So images go through numpy (np.fromfile + imdecode, imencode + tofile) and videos are opened
+# under an ASCII name relative to their folder (the working directory holds the Unicode path).
+
+
 def read_image(path: Path, flags=cv2.IMREAD_COLOR) -> np.ndarray:
-    """cv2.imread returns None for a missing or unreadable file; turn that into a clear error."""
-    image = cv2.imread(str(path), flags)
+    """Any path, any OS: the file's bytes through numpy, decoded by OpenCV."""
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as err:
+        raise ImageError(
+            f"cannot read image {path}: {err.strerror or err} — check the path"
+        ) from None
+    image = cv2.imdecode(data, flags) if data.size else None
     if image is None:
-        raise ImageError(f"cannot read image {path} — check the path and the file format")
+        raise ImageError(f"cannot read image {path} — not an image OpenCV can decode (PNG/JPEG/…)")
     return image
+
+
+def replace_with_retry(tmp: str | Path, path: Path, wait_s: float = 2.0) -> None:
+    """os.replace, retried for a moment: on Windows an indexer or antivirus may hold the file."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError as err:
+            if time.monotonic() >= deadline:
+                raise ImageError(
+                    f"cannot write {path}: another program holds it ({err.strerror or err}) "
+                    "— close it and run again"
+                ) from None
+            time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def temporary_beside(path: Path, suffix: str):
+    """A temporary ASCII-named file beside `path`, renamed onto it when the block succeeds and
+    removed whatever happens: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        replace_with_retry(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_image(path: Path, image: np.ndarray) -> Path:
+    """cv2.imencode + ndarray.tofile (any path, any OS), checked, via a temporary name."""
+    ok, data = cv2.imencode(path.suffix or ".png", image)
+    if not ok:
+        raise ImageError(f"cannot encode {path.name} as {path.suffix or '.png'}")
+    try:
+        with temporary_beside(path, path.suffix) as tmp:
+            data.tofile(tmp)
+    except OSError as err:
+        raise ImageError(f"cannot write {path}: {err.strerror or err} — check --out-dir") from None
+    return path
+
+
+@contextlib.contextmanager
+def opencv_name(path: Path):
+    """A name OpenCV can open for `path` on any OS: the path itself when it is ASCII; else its
+    ASCII file name with its folder as the working directory; else (a non-ASCII file name) a
+    link or copy under an ASCII name in a temporary folder. The working directory is restored."""
+    if str(path).isascii():
+        yield str(path)
+        return
+    folder, name, scratch = path.parent, path.name, None
+    if not name.isascii():
+        scratch = Path(tempfile.mkdtemp(prefix="cv-"))
+        name = "input" + "".join(path.suffixes).encode("ascii", "ignore").decode()
+        try:
+            os.link(path, scratch / name)
+        except OSError:
+            shutil.copyfile(path, scratch / name)
+        folder = scratch
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield name
+    finally:
+        os.chdir(here)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def open_video(path: Path) -> cv2.VideoCapture:
+    if not path.is_file():
+        raise ImageError(f"no video at {path} — check the path")
+    with opencv_name(path) as name:
+        cap = cv2.VideoCapture(name)  # opens the file here; reading needs no path
+    if not cap.isOpened():
+        raise ImageError(f"cannot open video {path} — not a format this OpenCV build decodes")
+    return cap
 
 
 def chessboard(cols=8, rows=6, square=40) -> np.ndarray:
@@ -105,17 +202,20 @@ def thick_shapes() -> np.ndarray:
 
 
 def write_moving_square_video(path: Path, frames=30, size=(160, 120), fps=10) -> Path:
-    """MJPG in an AVI container: OpenCV's own writer, so the pip wheel can write and read it."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
-    if not writer.isOpened():
-        raise ImageError(f"cannot create video {path} (MJPG/AVI writer unavailable)")
-    w, h = size
-    for i in range(frames):
-        frame = np.zeros((h, w, 3), np.uint8)
-        x = 5 + i * (w - 40) // max(frames - 1, 1)
-        cv2.rectangle(frame, (x, 40), (x + 30, 70), (0, 200, 255), -1)
-        writer.write(frame)
-    writer.release()
+    """MJPG in an AVI container: OpenCV's own writer, so the pip wheel can write and read it.
+    Written under an ASCII temporary name in the target folder, then renamed (any path)."""
+    with temporary_beside(path, ".avi") as tmp:
+        with opencv_name(tmp) as name:
+            writer = cv2.VideoWriter(name, cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+        if not writer.isOpened():
+            raise ImageError(f"cannot create video {path} — check that --out-dir is writable")
+        w, h = size
+        for i in range(frames):
+            frame = np.zeros((h, w, 3), np.uint8)
+            x = 5 + i * (w - 40) // max(frames - 1, 1)
+            cv2.rectangle(frame, (x, 40), (x + 30, 70), (0, 200, 255), -1)
+            writer.write(frame)
+        writer.release()
     return path
 
 
@@ -324,9 +424,7 @@ def time_histograms(gray, repeats=20) -> dict[str, float]:
 
 
 def count_frames(video: Path) -> int:
-    cap = cv2.VideoCapture(str(video))
-    if not cap.isOpened():
-        raise ImageError(f"cannot open video {video} — check the path and the codec")
+    cap = open_video(video)
     n = 0
     while cap.read()[0]:
         n += 1
@@ -336,9 +434,7 @@ def count_frames(video: Path) -> int:
 
 def extract_frames(video: Path, out_dir: Path, every: int = 1) -> list[Path]:
     """Write every `every`-th frame as frame_0000.png …; returns the paths."""
-    cap = cv2.VideoCapture(str(video))
-    if not cap.isOpened():
-        raise ImageError(f"cannot open video {video} — check the path and the codec")
+    cap = open_video(video)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths, index = [], 0
     while True:
@@ -347,8 +443,7 @@ def extract_frames(video: Path, out_dir: Path, every: int = 1) -> list[Path]:
             break
         if index % every == 0:
             path = out_dir / f"frame_{index:04d}.png"
-            cv2.imwrite(str(path), frame)
-            paths.append(path)
+            paths.append(write_image(path, frame))
         index += 1
     cap.release()
     return paths
@@ -507,12 +602,11 @@ def save_figure(fig, path: Path) -> Path:
     """Write a matplotlib figure to a temporary name, then rename: never a half-written PNG."""
     import matplotlib.pyplot as plt
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        with temporary_beside(path, ".png") as tmp:
+            fig.savefig(tmp, dpi=90)
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -721,7 +815,7 @@ def section_12_8(args):
         f"§12.8 video {video.name}: {total} frames; every 5th written: {len(paths)} PNGs "
         f"(expected {math.ceil(total / 5)}) in {frames_dir}"
     )
-    frames = [(p.stem, cv2.imread(str(p))) for p in paths[:6]]
+    frames = [(p.stem, read_image(p)) for p in paths[:6]]
     save_side_by_side(args.out_dir / "12.8_frames.png", "§12.8 every 5th frame", frames)
 
 
@@ -801,29 +895,41 @@ SECTIONS = {
 }
 
 
+def user_path(text: str) -> Path:
+    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
+    return Path(text).expanduser()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="第12章 图像处理 image processing (§12.2–12.9)")
     parser.add_argument("--section", choices=list(SECTIONS), help="run one section only")
     parser.add_argument(
         "--image",
-        type=Path,
+        type=user_path,
         default=None,
         help="photo for 12.3/12.4/12.7 (default: matplotlib's grace_hopper.jpg)",
     )
     parser.add_argument(
         "--video",
-        type=Path,
+        type=user_path,
         default=None,
         help="video for 12.8 (default: a generated 30-frame AVI)",
     )
-    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where PNGs go")
+    parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where PNGs go")
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     args.image = args.image or sample_photo_path()
-    args.out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        print(
+            f"error: cannot create {args.out_dir}: {err.strerror} — choose another --out-dir",
+            file=sys.stderr,
+        )
+        return 1
     try:
         for name, run in SECTIONS.items():
             if args.section in (None, name):

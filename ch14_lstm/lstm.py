@@ -585,6 +585,11 @@ def section_15(out_dir: Path) -> None:
     print(f"  图 figure: {plot_embedding(weights, toy_index, out_dir / 'embedding_pca.png')}")
 
 
+def user_path(text: str) -> Path:
+    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
+    return Path(text).expanduser()
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1, else argparse's one-line error."""
     value = int(text)
@@ -596,7 +601,7 @@ def positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="第13–15章 LSTM 原理, nn.LSTM, Embedding")
     parser.add_argument("--section", choices=["13", "14", "15"], help="run one chapter only")
-    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="where PNGs go")
+    parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where PNGs go")
     parser.add_argument(
         "--threads", type=positive_int, default=None, help="CPU threads (default: torch's)"
     )

@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="passed to every rung: train on the first N documents",
     )
     p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
-    p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT)
+    p.add_argument("--out-dir", type=textcls.user_path, default=DEFAULT_OUT)
     p.add_argument("--plot-only", action="store_true", help="redraw from saved results")
     return p
 

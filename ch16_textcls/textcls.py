@@ -584,6 +584,11 @@ def predict_text(folder: Path, text: str, top: int = 3) -> list[tuple[str, float
     return fast_recipe.predict_tokens(folder, tokens, top)
 
 
+def user_path(text: str) -> Path:
+    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
+    return Path(text).expanduser()
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1, else argparse's one-line error."""
     value = int(text)
@@ -774,7 +779,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT)
+    p.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT)
     p.add_argument(
         "--predict",
         metavar="TEXT_OR_FILE",

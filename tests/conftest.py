@@ -123,3 +123,42 @@ def pytest_terminal_summary(terminalreporter):
     header = "# Book vs. today — 《PyTorch深度学习实战》 numbers checked by pytest\n\n"
     _write_atomic(out, header + "\n".join(lines) + "\n")
     terminalreporter.write_line(f"written to {out.relative_to(ROOT)}")
+
+
+@pytest.fixture
+def windows_opencv(monkeypatch):
+    """OpenCV as it behaves on Windows: imread/imwrite/VideoCapture/VideoWriter hand the path to
+    the C runtime in the ANSI code page, so a path with Chinese characters cannot be opened
+    (opencv-python#211, opencv#18305). imread gives None, imwrite False, the video objects are
+    not opened — silently, as there. A relative ASCII name still works (the OS resolves it against
+    the working directory, which it holds as Unicode). Returns the list of refused paths."""
+    import cv2
+
+    refused: list[str] = []
+
+    def ascii_only(path) -> bool:
+        if isinstance(path, (str, os.PathLike)) and not os.fspath(path).isascii():
+            refused.append(os.fspath(path))
+            return False
+        return True
+
+    real_imread, real_imwrite = cv2.imread, cv2.imwrite
+    real_capture, real_writer = cv2.VideoCapture, cv2.VideoWriter
+
+    def imread(path, *a, **k):
+        return real_imread(path, *a, **k) if ascii_only(path) else None
+
+    def imwrite(path, *a, **k):
+        return real_imwrite(path, *a, **k) if ascii_only(path) else False
+
+    def video_capture(*a, **k):
+        return real_capture(*a, **k) if not a or ascii_only(a[0]) else real_capture()
+
+    def video_writer(*a, **k):
+        return real_writer(*a, **k) if not a or ascii_only(a[0]) else real_writer()
+
+    monkeypatch.setattr(cv2, "imread", imread)
+    monkeypatch.setattr(cv2, "imwrite", imwrite)
+    monkeypatch.setattr(cv2, "VideoCapture", video_capture)
+    monkeypatch.setattr(cv2, "VideoWriter", video_writer)
+    return refused

@@ -129,8 +129,32 @@ def test_readme_numbers_are_printed_by_the_script(gbk_runs, script):
     assert not missing, f"{readme.name} quotes {missing}, which {script} does not print"
 
 
+def is_path_type(kind) -> bool:
+    return kind is Path or getattr(kind, "__name__", "") == "user_path"
+
+
 def numeric_actions(parser: argparse.ArgumentParser):
-    return [a for a in parser._actions if a.option_strings and a.type not in (None, str, Path)]
+    return [
+        a
+        for a in parser._actions
+        if a.option_strings and a.type not in (None, str) and not is_path_type(a.type)
+    ]
+
+
+@pytest.mark.parametrize("script", list(ENTRY_SCRIPTS))
+def test_every_path_option_expands_the_home_folder(script):
+    """`~` reaches the script unexpanded from cmd.exe, PowerShell, a quoted argument or a
+    notebook: every path option expands it itself."""
+    module = module_of(script)
+    parser = module.build_parser()
+    for action in parser._actions:
+        if is_path_type(action.type):
+            assert action.type is not Path, f"{script} {action.option_strings}: plain Path"
+            option = action.option_strings[-1]
+            value = getattr(parser.parse_args([option, "~/书 x/a.png"]), action.dest)
+            assert value == Path.home() / "书 x" / "a.png", (script, option)
+    if hasattr(module, "resolve_data_dir"):
+        assert module.resolve_data_dir("~/数据") == Path.home() / "数据"
 
 
 @pytest.mark.parametrize("script", list(ENTRY_SCRIPTS))
