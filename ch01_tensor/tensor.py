@@ -101,11 +101,24 @@ def hardware_report() -> dict:
     }
 
 
+def auto_device(hw: dict) -> str:
+    """What `--device auto` of ch11 and ch16 picks: CUDA, then Apple MPS, then the CPU."""
+    return "cuda" if hw["cuda"] else "mps" if hw["mps"] else "cpu"
+
+
 def print_environment() -> None:
     hw = hardware_report()
     print(f"Python {hw['python']}   torch 使用的 CPU 线程 threads: {hw['cpu_threads']}")
-    cuda = ", ".join(hw["cuda_devices"]) if hw["cuda"] else "不可用 not available (CPU build or no GPU)"
+    cuda = (
+        ", ".join(hw["cuda_devices"])
+        if hw["cuda"]
+        else "不可用 not available (CPU build or no GPU)"
+    )
     print(f"CUDA: {cuda}   Apple MPS: {'yes' if hw['mps'] else 'no'}")
+    print(
+        f"设备 device: ch11、ch16 (--device auto) → {auto_device(hw)}; "
+        "其余各章在 CPU 上 the other chapters run on the CPU (the book's small examples)"
+    )
     for row in package_report(pinned_versions()):
         if row["installed"] is None:
             print(f"  × {row['fix']}")

@@ -11,12 +11,16 @@ Random data: this measures speed, not accuracy.
 """
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-from mnist import MODELS, Net, positive_float, positive_int
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # this chapter's modules, from any folder
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from mnist import DEVICE_HELP, MODELS, Net, device_option, positive_float, positive_int  # noqa: E402
 
 
 def forward_flops_per_image(model: nn.Module) -> int:
@@ -45,8 +49,11 @@ def forward_flops_per_image(model: nn.Module) -> int:
 
 
 def _sync(device):
+    """Wait for queued GPU work, so a timer measures it."""
     if device.type == "cuda":
         torch.cuda.synchronize()
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def timed_rate(step, items_per_step: int, seconds: float, device) -> float:
@@ -189,7 +196,9 @@ def main(argv=None) -> None:
     p.add_argument("--seconds", type=positive_float, default=2.0, help="timing window per cell")
     p.add_argument("--batch-sizes", type=positive_int, nargs="+", default=DEFAULT_BATCHES)
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
-    p.add_argument("--device", default=None, help="default: cuda if present, else cpu")
+    p.add_argument(
+        "--device", type=device_option, default="auto", help=DEVICE_HELP + " (default: auto)"
+    )
     p.add_argument(
         "--threads", type=positive_int, default=None, help="CPU threads (default: torch's)"
     )
@@ -201,7 +210,7 @@ def main(argv=None) -> None:
     p.add_argument("--no-compile", action="store_true", help="--variants without torch.compile")
     p.add_argument("--profile", action="store_true", help="instead: top ops of a training step")
     args = p.parse_args(argv)
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = torch.device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.profile:

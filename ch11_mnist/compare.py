@@ -30,10 +30,12 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from mnist import (  # noqa: E402
+    DEVICE_HELP,
     FAST_DEFAULTS,
     DataError,
     build_model,
     count_parameters,
+    device_option,
     evaluate,
     find_mnist,
     load_mnist,
@@ -327,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=positive_int, default=None, help="the first N images only")
     p.add_argument("--seed", type=non_negative_int, default=SEED, help="(default: %(default)s)")
     p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
-    p.add_argument("--device", default=None, help="default: cuda if present, else cpu")
+    p.add_argument(
+        "--device", type=device_option, default="auto", help=DEVICE_HELP + " (default: auto)"
+    )
     p.add_argument("--threads", type=positive_int, default=None, help="CPU threads")
     p.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where the PNG goes")
     return p
@@ -347,7 +351,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = torch.device(args.device)
     try:
         data = load_data(args)
     except DataError as err:

@@ -510,10 +510,41 @@ def predict_file(path: Path, checkpoint: Path) -> tuple[int, np.ndarray]:
 # ---------------------------------------------------------------- main
 
 
-def pick_device(name: str | None) -> torch.device:
-    if name:
-        return torch.device(name)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+DEVICE_HELP = "auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps"
+
+
+def auto_device() -> str:
+    """--device auto: an NVIDIA GPU, else Apple silicon's MPS, else the CPU."""
+    if torch.cuda.is_available():
+        return "cuda"
+    if torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def device_option(text: str) -> str:
+    """--device, checked when parsed: 'auto' resolved, an unavailable device refused in one line.
+    (An op that MPS lacks stops with its name; PYTORCH_ENABLE_MPS_FALLBACK=1 runs it on the CPU.)"""
+    if text == "auto":
+        return auto_device()
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"unknown device {text!r}: use {DEVICE_HELP}") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise argparse.ArgumentTypeError(
+                "CUDA is not available (a CPU build of torch, or no NVIDIA GPU) — use auto or cpu"
+            )
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise argparse.ArgumentTypeError(
+                f"no {text}: this machine has {torch.cuda.device_count()} CUDA device(s)"
+            )
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise argparse.ArgumentTypeError("Apple MPS is not available here — use auto or cpu")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise argparse.ArgumentTypeError(f"unsupported device {text!r}: use {DEVICE_HELP}")
+    return str(device)
 
 
 def run(args) -> dict:
@@ -521,7 +552,7 @@ def run(args) -> dict:
     torch.manual_seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = pick_device(args.device)
+    device = torch.device(args.device)
     folder, is_sample = find_mnist(resolve_data_dir(args.data_dir))
     if is_sample:
         print(
@@ -722,7 +753,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=positive_int, default=None, help="use only the first N images")
     p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: cuda if present)")
+    p.add_argument(
+        "--device", type=device_option, default="auto", help=DEVICE_HELP + " (default: auto)"
+    )
     p.add_argument(
         "--threads", type=positive_int, default=None, help="CPU threads (default: torch's)"
     )

@@ -11,11 +11,16 @@ through nn.LSTM's packed path, whose CPU backward pass grows with length²). One
 """
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
-import torch
-import torch.nn.functional as F
-from bilstm import BiLSTMClassifier, bucketed_batches, pad_batch
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # this chapter's modules, from any folder
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from bilstm import BiLSTMClassifier, bucketed_batches, pad_batch  # noqa: E402
+from textcls import DEVICE_HELP, device_option  # noqa: E402
 
 
 def synthetic_corpus(n=4096, vocab=30000, max_len=400, seed=0):
@@ -52,6 +57,8 @@ def docs_per_second(model, docs, labels, batch_size, bucketed, train, device):
                 model(ids, lens)
     if device.type == "cuda":
         torch.cuda.synchronize()
+    elif device.type == "mps":
+        torch.mps.synchronize()
     return len(docs) / (time.perf_counter() - start)
 
 
@@ -61,7 +68,9 @@ def main(argv=None) -> None:
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 128])
     p.add_argument("--max-lens", type=int, nargs="+", default=[200, 400])
     p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument(
+        "--device", type=device_option, default="auto", help=DEVICE_HELP + " (default: auto)"
+    )
     args = p.parse_args(argv)
     device = torch.device(args.device)
     print(

@@ -584,6 +584,43 @@ def predict_text(folder: Path, text: str, top: int = 3) -> list[tuple[str, float
     return fast_recipe.predict_tokens(folder, tokens, top)
 
 
+DEVICE_HELP = "auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps"
+
+
+def auto_device() -> str:
+    """--device auto: an NVIDIA GPU, else Apple silicon's MPS, else the CPU."""
+    if torch.cuda.is_available():
+        return "cuda"
+    if torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def device_option(text: str) -> str:
+    """--device, checked when parsed: 'auto' resolved, an unavailable device refused in one line.
+    (An op that MPS lacks stops with its name; PYTORCH_ENABLE_MPS_FALLBACK=1 runs it on the CPU.)"""
+    if text == "auto":
+        return auto_device()
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"unknown device {text!r}: use {DEVICE_HELP}") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise argparse.ArgumentTypeError(
+                "CUDA is not available (a CPU build of torch, or no NVIDIA GPU) — use auto or cpu"
+            )
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise argparse.ArgumentTypeError(
+                f"no {text}: this machine has {torch.cuda.device_count()} CUDA device(s)"
+            )
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise argparse.ArgumentTypeError("Apple MPS is not available here — use auto or cpu")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise argparse.ArgumentTypeError(f"unsupported device {text!r}: use {DEVICE_HELP}")
+    return str(device)
+
+
 def user_path(text: str) -> Path:
     """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
     return Path(text).expanduser()
@@ -778,7 +815,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="bydate: also drop Subject, quotes and signatures (the harder setting)",
     )
     p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument(
+        "--device", type=device_option, default="auto", help=DEVICE_HELP + " (default: auto)"
+    )
     p.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT)
     p.add_argument(
         "--predict",
