@@ -20,6 +20,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch14"
+# Hidden sizes of 1–32 and batches of 64: a thread hand-off costs more than the work it shares.
+# On a 2-core machine with another program busy, 2 threads took minutes, 1 thread 25 s
+# (MEASUREMENTS.md); one thread also takes the thread count out of the trained numbers.
+DEFAULT_THREADS = 1
 
 
 # ================================================================ §13.4 the LSTM, step by step
@@ -603,15 +607,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--section", choices=["13", "14", "15"], help="run one chapter only")
     parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where PNGs go")
     parser.add_argument(
-        "--threads", type=positive_int, default=None, help="CPU threads (default: torch's)"
+        "--threads",
+        type=positive_int,
+        default=DEFAULT_THREADS,
+        help="CPU threads (default: %(default)s — these small models run fastest on one; "
+        "see MEASUREMENTS.md)",
     )
     return parser
 
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)
     torch.set_printoptions(precision=4)
     if args.section in (None, "13"):
         section_13(args.out_dir)
