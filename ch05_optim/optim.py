@@ -10,6 +10,7 @@ Run:  python ch05_optim/optim.py [--steps 100] [--out-dir outputs/ch05]
 import argparse
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -211,6 +212,30 @@ FIGURE_LR = {
 }
 
 
+def write_atomic(path: Path, write) -> Path:
+    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
+    file, and the temporary never stays behind. The rename is retried for 2 s, while another
+    program (an indexer, an antivirus) holds the fresh file on Windows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
 def save_figure(runs, path: Path) -> Path:
     import matplotlib
 
@@ -234,13 +259,10 @@ def save_figure(runs, path: Path) -> Path:
     ax1.legend()
     ax2.legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    try:
+        return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
+    finally:
+        plt.close(fig)
 
 
 def user_path(text: str) -> Path:

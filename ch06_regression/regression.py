@@ -6,6 +6,7 @@ Run:  python ch06_regression/regression.py [--steps 300] [--lr 0.5] [--out-dir o
 import argparse
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -54,13 +55,36 @@ def learned_w_b(model) -> tuple[float, float]:
 
 
 # §6 / §7 the book saves the prediction with np.save and reads it back with np.load.
-def save_npy_atomic(array: np.ndarray, path: Path) -> Path:
+def write_atomic(path: Path, write) -> Path:
+    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
+    file, and the temporary never stays behind. The rename is retried for 2 s, while another
+    program (an indexer, an antivirus) holds the fresh file on Windows."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy")
-    with os.fdopen(fd, "wb") as f:  # a file object: np.save would append ".npy" to a str name
-        np.save(f, array)
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return path
+
+
+def save_npy_atomic(array: np.ndarray, path: Path) -> Path:
+    def write(tmp):
+        with open(tmp, "wb") as f:  # a file object: np.save would append ".npy" to a str name
+            np.save(f, array)
+
+    return write_atomic(path, write)
 
 
 def numpy_round_trip(array: np.ndarray, path: Path) -> np.ndarray:
@@ -79,13 +103,10 @@ def save_plot(x, y, prediction, path: Path) -> Path:
     ax.plot(x.numpy(), prediction.numpy(), "r-", lw=3, label="Linear(1, 1) fit")
     ax.set_title("§6 linear regression: Y = 0.5·X + noise")
     ax.legend()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    try:
+        return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
+    finally:
+        plt.close(fig)
 
 
 def user_path(text: str) -> Path:

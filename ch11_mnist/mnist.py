@@ -318,13 +318,23 @@ def save_checkpoint(path: Path, model, optimizer, scheduler, epoch: int, config:
 
 
 def write_atomic(path: Path, write) -> Path:
-    """Call write(temporary path) beside `path`, then rename: an interrupted write leaves nothing."""
+    """Call write(temporary path) beside `path`, then rename: an interrupted write leaves nothing.
+    The rename is retried for 2 s while another program (an indexer, an antivirus) holds the
+    fresh file on Windows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     try:
         write(tmp)
-        os.replace(tmp, path)
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -409,13 +410,32 @@ def nearest(weights, index, word, k=3) -> list[str]:
 # ================================================================ figures
 
 
-def _save(fig, path: Path) -> Path:
+def write_atomic(path: Path, write) -> Path:
+    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
+    file, and the temporary never stays behind. The rename is retried for 2 s, while another
+    program (an indexer, an antivirus) holds the fresh file on Windows."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
     os.close(fd)
-    fig.savefig(tmp, dpi=100)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return path
+
+
+def _save(fig, path: Path) -> Path:
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100))
 
 
 def plot_long_term(results: dict, trained: dict, path: Path) -> Path:

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -55,15 +56,36 @@ def save_confusion(pred, truth, names, path: Path, title: str = "test set") -> P
     return save_png(fig, path, dpi=90)
 
 
+def write_atomic(path: Path, write) -> Path:
+    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
+    file, and the temporary never stays behind. The rename is retried for 2 s, while another
+    program (an indexer, an antivirus) holds the fresh file on Windows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
 def save_png(fig, path: Path, dpi: int = 100) -> Path:
     """Write a matplotlib figure to a temporary name beside `path`, then rename: never a
     half-written PNG."""
     import matplotlib.pyplot as plt
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=dpi)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    try:
+        return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi))
+    finally:
+        plt.close(fig)

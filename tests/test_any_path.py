@@ -3,6 +3,7 @@ open a non-ASCII path; the `windows_opencv` fixture (conftest.py) makes it behav
 and ch12 and ch11 `--predict` must still work with everything under `中文 目录`."""
 
 import shutil
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -98,3 +99,49 @@ def test_ch11_predict_under_a_chinese_folder(chinese_folder, windows_opencv, cap
     assert mnist.main([*common, "--predict", str(drawing)]) == 0
     out = capsys.readouterr().out
     assert "我的数字.png" in out and "p = " in out
+
+
+def _chapter_writers():
+    import importlib
+
+    from ch05_optim import optim
+    from ch06_regression import regression
+    from ch14_lstm import lstm
+
+    importlib.import_module("ch16_textcls.textcls")  # puts the chapter's folder on sys.path
+    return {
+        "ch05": optim.write_atomic,
+        "ch06": regression.write_atomic,
+        "ch11": mnist.write_atomic,
+        "ch14": lstm.write_atomic,
+        "ch16": importlib.import_module("metrics").write_atomic,
+    }
+
+
+@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch11", "ch14", "ch16"])
+def test_writers_retry_a_held_rename_and_never_leave_a_temporary(chapter, tmp_path, monkeypatch):
+    """Windows: an indexer or antivirus holds a fresh file for a moment (PermissionError on the
+    rename): retried. A write that fails leaves neither the file nor its temporary."""
+    import os
+
+    write_atomic = _chapter_writers()[chapter]
+    folder = tmp_path / CHINESE
+    real_replace, calls = os.replace, []
+
+    def held_twice(src, dst):
+        calls.append(src)
+        if len(calls) <= 2:
+            raise PermissionError(13, "held by another process")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", held_twice)
+    path = write_atomic(folder / "图.png", lambda tmp: Path(tmp).write_bytes(b"png"))
+    assert path.read_bytes() == b"png" and len(calls) == 3
+
+    def broken(tmp):
+        Path(tmp).write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(folder / "坏.png", broken)
+    assert sorted(p.name for p in folder.iterdir()) == ["图.png"]
