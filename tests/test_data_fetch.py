@@ -247,12 +247,17 @@ def test_archive_members_outside_destination_are_refused(tmp_path, bad):
     assert not (tmp_path / "escape.txt").exists()
 
 
-def test_archive_link_pointing_out_is_refused(tmp_path):
+def _archive_with_a_link_out(path):
+    """A tar holding one good file and a symbolic link that points out of the folder."""
     link = tarfile.TarInfo("innocent")
     link.type = tarfile.SYMTYPE
     link.linkname = "../../etc/passwd"
-    archive = tmp_path / "evil.tar.gz"
-    archive.write_bytes(_tar_bytes({"ok.txt": b"fine"}, extra=[link]))
+    path.write_bytes(_tar_bytes({"ok.txt": b"fine"}, extra=[link]))
+    return path
+
+
+def test_archive_link_pointing_out_is_refused(tmp_path):
+    archive = _archive_with_a_link_out(tmp_path / "evil.tar.gz")
     with pytest.raises(fetch.FetchError, match="unsafe member"):
         fetch.safe_extract(archive, tmp_path / "x")
     assert not (tmp_path / "x").exists() and leftovers(tmp_path) == []
@@ -407,11 +412,7 @@ def test_extraction_without_tarfiles_data_filter(tmp_path, monkeypatch):
     archive.write_bytes(_tar_bytes({"top/a.txt": b"a", "top/sub/b.txt": b"bb"}))
     out = fetch.safe_extract(archive, tmp_path / "x", expected_files=2)
     assert (out / "top/sub/b.txt").read_bytes() == b"bb"
-    link = tarfile.TarInfo("innocent")
-    link.type = tarfile.SYMTYPE
-    link.linkname = "../../etc/passwd"
-    evil = tmp_path / "evil.tar.gz"
-    evil.write_bytes(_tar_bytes({"ok.txt": b"fine"}, extra=[link]))
+    evil = _archive_with_a_link_out(tmp_path / "evil.tar.gz")
     with pytest.raises(fetch.FetchError, match="unsafe member 'innocent'"):
         fetch.safe_extract(evil, tmp_path / "y")
     evil.write_bytes(_tar_bytes({"ok.txt": b"fine", "../escape.txt": b"evil"}))

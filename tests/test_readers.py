@@ -101,11 +101,12 @@ NUMBER = r"-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?"
 APPROX = re.compile(rf"≈\s*({NUMBER})\s*±\s*({NUMBER})(%?)")
 
 
-def readme_today_numbers(readme: Path) -> tuple[list[str], list[tuple[float, float]]] | None:
+def readme_today_numbers(readme: Path) -> tuple[list[str], list[list[tuple[float, float]]]] | None:
     """The numbers in every table column headed "今天 today": (exact numbers, which the script
-    must print as written; trained numbers as (value, tolerance), written "≈ X ± T", which the
-    script must print within T). Bounds (a number after ≤, < or ~) are left out; a bare "≈ X"
-    without its tolerance is an error. None if the README has no such column."""
+    must print as written; trained numbers, written "≈ X ± T", as one list of (X, T) per cell,
+    which the script must print within T and in the cell's order). Bounds (a number after ≤, <
+    or ~) are left out; a bare "≈ X" without its tolerance is an error. None if the README has
+    no such column."""
     exact, approx, found = [], [], False
     today_col = None
     for line in readme.read_text(encoding="utf-8").splitlines():
@@ -120,9 +121,12 @@ def readme_today_numbers(readme: Path) -> tuple[list[str], list[tuple[float, flo
         if today_col < 0 or set(cells[0]) <= {"-", ":"} or today_col >= len(cells):
             continue
         cell = cells[today_col]
+        quoted = []
         for m in APPROX.finditer(cell):
             value, tol = float(m.group(1)), float(m.group(2))
-            approx.append((value, abs(value) * tol / 100 if m.group(3) else tol))
+            quoted.append((value, abs(value) * tol / 100 if m.group(3) else tol))
+        if quoted:
+            approx.append(quoted)
         cell = APPROX.sub(" ", cell)
         assert "≈" not in cell, f"{readme}: '{cell}' quotes ≈ without its tolerance (≈ X ± T)"
         for m in re.finditer(rf"(?<![\w.]){NUMBER}", cell):
@@ -133,6 +137,18 @@ def readme_today_numbers(readme: Path) -> tuple[list[str], list[tuple[float, flo
 
 def printed_numbers(out: str) -> list[float]:
     return [float(m.group()) for m in re.finditer(rf"(?<![\w.]){NUMBER}", out)]
+
+
+def match_in_order(quoted: list[tuple[float, float]], printed: list[float]) -> list[float | None]:
+    """For each quoted (X, T) of one README cell, the first printed number within T of X after
+    the one matched before it (None where there is none): a cell's numbers must come out in
+    the order the cell lists them, as the script prints them."""
+    found, start = [], 0
+    for value, tol in quoted:
+        i = next((i for i in range(start, len(printed)) if abs(printed[i] - value) <= tol), None)
+        found.append(None if i is None else printed[i])
+        start = start if i is None else i + 1
+    return found
 
 
 @pytest.mark.parametrize("script", README_CHECKED)
@@ -148,8 +164,10 @@ def test_readme_numbers_are_printed_by_the_script(gbk_runs, script):
     missing = [n for n in exact if n not in out]
     assert not missing, f"{readme.name} quotes {missing}, which {script} does not print"
     printed = printed_numbers(out)
-    outside = [(v, t) for v, t in approx if not any(abs(p - v) <= t for p in printed)]
-    assert not outside, f"{readme.name} quotes ≈ {outside} (value, tolerance): not printed"
+    for quoted in approx:
+        found = match_in_order(quoted, printed)
+        outside = [q for q, f in zip(quoted, found, strict=True) if f is None]
+        assert not outside, f"{readme.name} quotes ≈ {outside} (value, tolerance): not printed"
 
 
 def is_path_type(kind) -> bool:
@@ -157,10 +175,14 @@ def is_path_type(kind) -> bool:
 
 
 def numeric_actions(parser: argparse.ArgumentParser):
+    """Options with a number type (paths and --device have their own checks and tests)."""
     return [
         a
         for a in parser._actions
-        if a.option_strings and a.type not in (None, str) and not is_path_type(a.type)
+        if a.option_strings
+        and a.type not in (None, str)
+        and not is_path_type(a.type)
+        and getattr(a.type, "__name__", "") != "device_option"
     ]
 
 
