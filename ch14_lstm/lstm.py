@@ -630,8 +630,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads",
         type=positive_int,
         default=DEFAULT_THREADS,
-        help="CPU threads (default: %(default)s — these small models run fastest on one; "
-        "see MEASUREMENTS.md)",
+        help="CPU threads (default: %(default)s): these small models run fastest on one, "
+        "see MEASUREMENTS.md",
     )
     return parser
 

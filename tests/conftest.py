@@ -77,11 +77,14 @@ class BookCheck:
         self._record(section, what, book, today, status if ok else "FAILED", note)
         assert ok, f"§{section} {what}: expected {expected!r} today, got {today!r} (tol {tol})"
 
-    def at_least(self, section: str, what: str, book, today):
-        """Training results: today's run must do at least as well as the book reports."""
-        ok = today >= book
-        self._record(section, what, book, today, AT_LEAST if ok else "FAILED")
-        assert ok, f"§{section} {what}: book {book}, today {today}"
+    def at_least(self, section: str, what: str, book, today, slack=0):
+        """Training results: today's run must do at least as well as the book reports, less
+        `slack`: the measured spread of a trained number over machines and thread counts, so
+        that the verdict does not change with the reader's CPU."""
+        ok = today >= book - slack
+        note = f"less a measured spread of {slack}" if slack else ""
+        self._record(section, what, book, today, AT_LEAST if ok else "FAILED", note)
+        assert ok, f"§{section} {what}: book {book}, today {today} (slack {slack})"
 
 
 @pytest.fixture
