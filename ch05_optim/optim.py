@@ -237,12 +237,11 @@ def write_atomic(path: Path, write) -> Path:
 
 
 def save_figure(runs, path: Path) -> Path:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(12, 4.5))
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    ax1, ax2 = fig.subplots(1, 2)
     xs, ys = torch.meshgrid(
         torch.linspace(-4.5, 4.5, 200), torch.linspace(-2, 2, 200), indexing="xy"
     )
@@ -259,10 +258,7 @@ def save_figure(runs, path: Path) -> Path:
     ax1.legend()
     ax2.legend()
     fig.tight_layout()
-    try:
-        return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
-    finally:
-        plt.close(fig)
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
 
 
 def user_path(text: str) -> Path:

@@ -93,20 +93,16 @@ def numpy_round_trip(array: np.ndarray, path: Path) -> np.ndarray:
 
 
 def save_plot(x, y, prediction, path: Path) -> Path:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(6, 4))
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    ax = fig.subplots()
     ax.scatter(x.numpy(), y.numpy(), s=8, label="data: 0.5·X + noise")
     ax.plot(x.numpy(), prediction.numpy(), "r-", lw=3, label="Linear(1, 1) fit")
     ax.set_title("§6 linear regression: Y = 0.5·X + noise")
     ax.legend()
-    try:
-        return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
-    finally:
-        plt.close(fig)
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
 
 
 def user_path(text: str) -> Path:

@@ -285,12 +285,11 @@ def format_table(rows: list[dict]) -> list[str]:
 
 
 def plot(results: dict, path: Path) -> Path:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(8, 5))
 
-    fig, ax = plt.subplots(figsize=(8, 5))
+    ax = fig.subplots()
     for name, r in results.items():
         h = r["history"]
         ax.plot([e["seconds"] for e in h], [e["acc"] for e in h], "o-", ms=3, label=name)
@@ -303,7 +302,6 @@ def plot(results: dict, path: Path) -> Path:
     ax.grid(alpha=0.3)
     fig.tight_layout()
     write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
-    plt.close(fig)
     return path
 
 

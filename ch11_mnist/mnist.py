@@ -382,17 +382,15 @@ def figure_names(model: str, recipe: str) -> dict[str, str]:
 def save_figures(
     history: list[dict], y_true, y_pred, images, out_dir: Path, model="book", recipe="fast"
 ) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import matplotlib.ticker
+    from matplotlib.figure import Figure
 
     names = figure_names(model, recipe)
     section, book = book_points(model)
     paths = []
     epochs = [h["epoch"] for h in history]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    fig = Figure(figsize=(11, 4))
+    a1, a2 = fig.subplots(1, 2)
     a1.plot(epochs, [h["train_loss"] for h in history], "o-", label="today: train")
     a1.plot(epochs, [h["test_loss"] for h in history], "o-", label="today: test")
     a1.plot(list(book), [loss for _, loss in book.values()], "k*", ms=10, label=f"book §{section}")
@@ -408,11 +406,11 @@ def save_figures(
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     fig.tight_layout()
     paths.append(_save_fig(fig, out_dir / names["curves"]))
-    plt.close(fig)
 
     cm = np.zeros((10, 10), dtype=int)
     np.add.at(cm, (y_true.cpu().numpy(), y_pred.cpu().numpy()), 1)
-    fig, ax = plt.subplots(figsize=(6, 5.5))
+    fig = Figure(figsize=(6, 5.5))
+    ax = fig.subplots()
     ax.imshow(np.log1p(cm), cmap="Blues")
     for i in range(10):
         for j in range(10):
@@ -433,10 +431,10 @@ def save_figures(
     ax.set_title("confusion matrix, test set (colour: log(1 + count))")
     fig.tight_layout()
     paths.append(_save_fig(fig, out_dir / names["confusion"]))
-    plt.close(fig)
 
     wrong = (y_true != y_pred).nonzero().squeeze(1)[:36].cpu()
-    fig, axes = plt.subplots(4, 9, figsize=(9, 4.6))
+    fig = Figure(figsize=(9, 4.6))
+    axes = fig.subplots(4, 9)
     for ax in axes.flat:
         ax.axis("off")
     for ax, i in zip(axes.flat, wrong.tolist(), strict=False):
@@ -444,7 +442,6 @@ def save_figures(
         ax.set_title(f"{int(y_pred[i])} (true {int(y_true[i])})", fontsize=8, color="red")
     fig.suptitle("misclassified test digits: predicted (true)")
     paths.append(_save_fig(fig, out_dir / names["misclassified"]))
-    plt.close(fig)
     return paths
 
 
@@ -467,10 +464,8 @@ def read_gray(path: Path) -> np.ndarray:
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if image is None:  # OpenCV returns None silently for bytes it cannot decode
         raise DataError(f"cannot read image {path} — it is not a PNG/JPEG/BMP image")
-    if image.dtype != np.uint8:  # 16-bit PNGs
-        image = (image / (65535 if image.dtype == np.uint16 else image.max() or 1) * 255).astype(
-            np.uint8
-        )
+    if image.dtype == np.uint16:  # a 16-bit PNG: keep the high byte
+        image = (image >> 8).astype(np.uint8)
     if image.ndim == 2:
         return image
     if image.shape[2] == 4:

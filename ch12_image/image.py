@@ -600,25 +600,19 @@ def skeleton_checks(shape: np.ndarray, skeleton: np.ndarray) -> dict[str, bool |
 
 def save_figure(fig, path: Path) -> Path:
     """Write a matplotlib figure to a temporary name, then rename: never a half-written PNG."""
-    import matplotlib.pyplot as plt
-
-    try:
-        with temporary_beside(path, ".png") as tmp:
-            fig.savefig(tmp, dpi=90)
-    finally:
-        plt.close(fig)
+    with temporary_beside(path, ".png") as tmp:
+        fig.savefig(tmp, dpi=90)
     return path
 
 
 def save_side_by_side(
     path: Path, title: str, panels: list[tuple[str, np.ndarray]], cmap="gray"
 ) -> Path:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(4 * len(panels), 3.6))
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6))
+    axes = fig.subplots(1, len(panels))
     for ax, (name, img) in zip(np.atleast_1d(axes), panels, strict=True):
         if img.ndim == 3:
             ax.imshow(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
@@ -787,12 +781,11 @@ def section_12_7(args):
 
 
 def save_plot_of_histograms(gray, full, masked, path: Path) -> Path:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(9, 3.4))
 
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.4))
+    a1, a2 = fig.subplots(1, 2)
     a1.imshow(gray, cmap="gray")
     a1.set_axis_off()
     a2.plot(full, label="full")

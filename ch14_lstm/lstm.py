@@ -439,12 +439,11 @@ def _save(fig, path: Path) -> Path:
 
 
 def plot_long_term(results: dict, trained: dict, path: Path) -> Path:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(11, 3.8))
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    ax1, ax2 = fig.subplots(1, 2)
     for name in LONG_TERM_MODELS:
         lengths = sorted(t for k, t in results if k == name)
         ax1.semilogy(lengths, [results[(name, t)] for t in lengths], "o-", label=name)
@@ -462,7 +461,6 @@ def plot_long_term(results: dict, trained: dict, path: Path) -> Path:
     ax2.legend()
     fig.tight_layout()
     out = _save(fig, path)
-    plt.close(fig)
     return out
 
 
@@ -485,17 +483,15 @@ def chinese_font() -> str | None:
 
 
 def plot_embedding(weights, index, path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     font = chinese_font()
 
     centred = weights - weights.mean(dim=0)
     _, _, v = torch.pca_lowrank(centred, q=2, center=False)
     xy = centred @ v[:, :2]
-    fig, ax = plt.subplots(figsize=(6.5, 5))
+    fig = Figure(figsize=(6.5, 5))
+    ax = fig.subplots()
     topic_of = {w: t for t, ws in TOY_TOPICS.items() for w in ws}
     topic_of |= {w: t for t, ws in TOY_CONTEXT.items() for w in ws}
     colours = {"fruit": "tab:orange", "vehicle": "tab:blue"}
@@ -506,7 +502,6 @@ def plot_embedding(weights, index, path: Path) -> Path:
     ax.set_title("§15 learned embeddings (PCA)\norange: fruit words, blue: vehicle words")
     fig.tight_layout()
     out = _save(fig, path)
-    plt.close(fig)
     return out
 
 

@@ -4,8 +4,6 @@ words, and their calibrated ensemble. textcls.py prepares the tokenised parts (Â
 and calls run_fast(); the trained model is saved as a bundle that predict_tokens() reads."""
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -14,9 +12,13 @@ from bilstm import BiLSTMClassifier, model_settings, predict_ids, predict_proba,
 from bow import WEIGHT_DECAYS, fit_bag_of_words, tune_bag_of_words
 from distill import crossfit_teacher
 from ensemble import report_ensemble
-from metrics import accuracy, per_class_f1, save_confusion
+from metrics import accuracy, per_class_f1, save_confusion, write_atomic
 from vocab import build_vocab, choose_max_len, encode
 from wordvec import PROBE_WORDS, nearest_words, ppmi_embeddings
+
+
+def write_json_file(path, data) -> None:
+    Path(path).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 class BundleError(Exception):
@@ -27,23 +29,10 @@ def save_bundle(
     folder: Path, model: BiLSTMClassifier, vocab: dict, names: list[str], settings: dict
 ):
     """Model weights, vocabulary (JSON) and settings, each written atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, write in (
-        ("model.pt", lambda f: torch.save(model.state_dict(), f)),
-        ("vocab.json", lambda f: f.write(json.dumps(vocab).encode())),
-        (
-            "settings.json",
-            lambda f: f.write(
-                json.dumps(
-                    dict(settings, **model_settings(model), names=names, vocab_size=len(vocab) + 2)
-                ).encode()
-            ),
-        ),
-    ):
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, folder / name)
+    full_settings = dict(settings, **model_settings(model), names=names, vocab_size=len(vocab) + 2)
+    write_atomic(folder / "model.pt", lambda tmp: torch.save(model.state_dict(), tmp))
+    for name, data in (("vocab.json", vocab), ("settings.json", full_settings)):
+        write_atomic(folder / name, lambda tmp, d=data: write_json_file(tmp, d))
     return folder
 
 

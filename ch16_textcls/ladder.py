@@ -11,15 +11,13 @@ JSON in OUT_DIR/ladder/ as each rung ends, then a Markdown table and ladder.png 
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import textcls
 import torch
-from metrics import save_png
+from metrics import save_png, write_atomic
 
 BOOK_NET = ["--layers", "2", "--no-bidirectional", "--embed-dim", "100", "--hidden", "100"]
 PLAIN = ["--embed-init", "random", "--distill", "0"]
@@ -63,11 +61,8 @@ def run_rung(name: str, extra: list[str], common: list[str]) -> dict:
 
 
 def write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def load_results(folder: Path) -> list[dict]:
@@ -97,13 +92,11 @@ def table(results: list[dict]) -> list[str]:
 
 def plot(results: list[dict], path: Path) -> Path:
     """Test accuracy against training time, one numbered point per rung (the order of RUNGS)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     order = [name for name, _, _ in RUNGS]
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig = Figure(figsize=(8, 5))
+    ax = fig.subplots()
     for r in results:
         is_book = r["name"] == "book"
         ax.plot(

@@ -33,15 +33,13 @@ def confusion_matrix(pred, truth, n_classes: int):
 def save_confusion(pred, truth, names, path: Path, title: str = "test set") -> Path:
     """Row-normalised shares (each true class sums to 100%), a colour bar, and the share written
     in every cell of 2% or more, so one stray message does not look like a real confusion."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     counts = confusion_matrix(pred, truth, len(names))
     shares = 100 * counts / counts.sum(axis=1, keepdims=True).clip(min=1)
     size = max(4.5, 0.42 * len(names) + 2.5)
-    fig, ax = plt.subplots(figsize=(size + 1.2, size))
+    fig = Figure(figsize=(size + 1.2, size))
+    ax = fig.subplots()
     image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=100)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="% of the true class")
     for t, p in zip(*(shares >= 2).nonzero(), strict=True):
@@ -83,9 +81,4 @@ def write_atomic(path: Path, write) -> Path:
 def save_png(fig, path: Path, dpi: int = 100) -> Path:
     """Write a matplotlib figure to a temporary name beside `path`, then rename: never a
     half-written PNG."""
-    import matplotlib.pyplot as plt
-
-    try:
-        return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi))
-    finally:
-        plt.close(fig)
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi))

@@ -220,8 +220,8 @@ class HeldError(FetchError):
 
 
 def replace_with_retry(src: Path, dest: Path) -> None:
-    """os.replace, retried for RENAME_RETRY_S on PermissionError: on Windows an indexer or antivirus
-    opens a freshly written file or folder for a moment, and the rename fails with WinError 5/32."""
+    """os.replace, retried for RENAME_RETRY_S on PermissionError: on Windows an indexer or
+    antivirus opens a freshly written file or folder for a moment (WinError 5/32)."""
     deadline = time.monotonic() + RENAME_RETRY_S
     while True:
         try:

@@ -40,11 +40,14 @@ def readers_module():
     return module
 
 
-def run_script(script: str, env: dict, out_dir: str) -> str:
+def command(script: str, out_dir: str) -> list[str]:
+    """The script with --out-dir where it takes one (figures out of the repository)."""
     args = [sys.executable, str(ROOT / script)]
     help_text = subprocess.run([*args, "--help"], capture_output=True, text=True).stdout
-    if "--out-dir" in help_text:
-        args += ["--out-dir", out_dir]
+    return [*args, "--out-dir", out_dir] if "--out-dir" in help_text else args
+
+
+def run_script(args: list[str], env: dict) -> str:
     run = subprocess.run(
         args, capture_output=True, text=True, encoding="utf-8", env={**os.environ, **env}
     )
@@ -62,8 +65,9 @@ def spread_table(script: str, readers) -> list[str]:
     ]
     rows = [[f"≈ {v:g} ± {t:g}"] for cell in approx for v, t in cell]
     with tempfile.TemporaryDirectory() as out_dir:
+        args = command(script, out_dir)
         for env in SETTINGS.values():
-            printed = readers.printed_numbers(run_script(script, env, out_dir))
+            printed = readers.printed_numbers(run_script(args, env))
             found = [f for cell in approx for f in readers.match_in_order(cell, printed)]
             for row, value in zip(rows, found, strict=True):
                 row.append("**× not printed within T**" if value is None else f"{value:.10g}")
