@@ -17,7 +17,6 @@ Both peers are written here from those facts. After every epoch the test accurac
 """
 
 import argparse
-import math
 import os
 import sys
 import time
@@ -31,21 +30,21 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from mnist import (  # noqa: E402
     DEVICE_HELP,
-    FAST_DEFAULTS,
     DataError,
-    build_model,
+    EpochEnd,
+    MnistData,
+    Settings,
+    command_line,
     count_parameters,
     device_option,
     evaluate,
-    find_mnist,
-    load_mnist,
-    make_optimizer,
+    load_data,
     non_negative_int,
     positive_float,
     positive_int,
     resolve_data_dir,
     to_tensors,
-    train_epoch_fast,
+    train,
     user_path,
     write_atomic,
 )
@@ -135,66 +134,62 @@ def keras_arrays(images, labels):
 # ---------------------------------------------------------------- one training run per model
 
 
-def history_row(epoch, seconds, correct, total) -> dict:
-    return dict(epoch=epoch, seconds=seconds, acc=100 * correct / total)
+def history_row(epoch, seconds, correct, total, train_loss=None) -> dict:
+    return dict(epoch=epoch, seconds=seconds, acc=100 * correct / total, train_loss=train_loss)
 
 
-def run_ours(name, data, epochs, time_cap, device, log, seed=SEED) -> dict:
-    """mnist.py's fast recipe, one epoch at a time, with the recipe's own defaults."""
-    model_name = name.removeprefix("ours-")
-    recipe = FAST_DEFAULTS[model_name]
-    epochs = min(epochs, recipe["epochs"]) if epochs else recipe["epochs"]
-    (train_images, train_labels), (test_images, test_labels) = data
-    mean, std = float(train_images.mean() / 255), float(train_images.std() / 255)
-    x, y = (t.to(device) for t in to_tensors(train_images, train_labels, mean, std))
-    xt, yt = (t.to(device) for t in to_tensors(test_images, test_labels, mean, std))
-    model = build_model(model_name, "fast").to(device, memory_format=torch.channels_last)
-    steps = math.ceil(len(x) / recipe["batch_size"])
-    # the one-cycle schedule is planned for the recipe's full length, as mnist.py runs it
-    optimizer, scheduler = make_optimizer(model, "fast", recipe["lr"], recipe["epochs"], steps)
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    history, seconds = [], 0.0
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        train_epoch_fast(model, x, y, optimizer, scheduler, gen, recipe["batch_size"])
-        seconds += time.perf_counter() - start
-        _, correct, _ = evaluate(model, xt, yt)
-        history.append(history_row(epoch, seconds, correct, len(yt)))
+def should_stop(epoch: int, seconds: float, epochs_cap, time_cap) -> bool:
+    return bool((epochs_cap and epoch >= epochs_cap) or (time_cap and seconds >= time_cap))
+
+
+def run_ours(name, data: MnistData, epochs_cap, time_cap, device, log, seed=SEED) -> dict:
+    """mnist.py's fast recipe through mnist.train, the loop mnist.py runs: the same seed gives
+    the same first weights and the same epochs. The one-cycle schedule stays planned for the
+    recipe's full length; a cap only stops it early."""
+    settings = Settings.of("fast", name.removeprefix("ours-"), seed=seed)
+    history = []
+
+    def on_epoch(end: EpochEnd) -> bool:
+        seconds = (history[-1]["seconds"] if history else 0.0) + end.row["train_s"]
+        row = end.row
+        history.append(
+            history_row(row["epoch"], seconds, row["correct"], row["total"], row["train_loss"])
+        )
         log(name, history[-1])
-        if time_cap and seconds >= time_cap:
-            break
-    return dict(params=count_parameters(model), history=history)
+        return should_stop(row["epoch"], seconds, epochs_cap, time_cap)
+
+    trained = train(settings, data, device, on_epoch=on_epoch)
+    return dict(params=count_parameters(trained.model), history=history)
 
 
-def run_pytorch_example(data, epochs, time_cap, device, log, seed=SEED) -> dict:
-    (train_images, train_labels), (test_images, test_labels) = data
-    x, y = (t.to(device) for t in to_tensors(train_images, train_labels, EXAMPLE_MEAN, EXAMPLE_STD))
-    xt, yt = (t.to(device) for t in to_tensors(test_images, test_labels, EXAMPLE_MEAN, EXAMPLE_STD))
+def run_pytorch_example(data: MnistData, epochs_cap, time_cap, device, log, seed=SEED) -> dict:
+    """pytorch/examples seeds at the start of main(), before the model is built: so here."""
+    torch.manual_seed(seed)
+    norm = (EXAMPLE_MEAN, EXAMPLE_STD)
+    x, y = (t.to(device) for t in to_tensors(data.train_images, data.train_labels, *norm))
+    xt, yt = (t.to(device) for t in to_tensors(data.test_images, data.test_labels, *norm))
     model = ExampleNet().to(device)
     optimizer, scheduler = example_optimizer(model)
-    torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     history, seconds = [], 0.0
-    for epoch in range(1, (epochs or 14) + 1):
+    for epoch in range(1, 14 + 1):
         start = time.perf_counter()
-        example_epoch(model, x, y, optimizer, gen)
+        loss = example_epoch(model, x, y, optimizer, gen)
         scheduler.step()
         seconds += time.perf_counter() - start
         _, correct, _ = evaluate(model, xt, yt)
-        history.append(history_row(epoch, seconds, correct, len(yt)))
+        history.append(history_row(epoch, seconds, correct, len(yt), loss))
         log("pytorch-example", history[-1])
-        if time_cap and seconds >= time_cap:
+        if should_stop(epoch, seconds, epochs_cap, time_cap):
             break
     return dict(params=count_parameters(model), history=history)
 
 
-def run_keras_example(data, epochs, time_cap, device, log, seed=SEED) -> dict:
+def run_keras_example(data: MnistData, epochs_cap, time_cap, device, log, seed=SEED) -> dict:
     import keras
 
-    (train_images, train_labels), (test_images, test_labels) = data
-    x, y = keras_arrays(train_images, train_labels)
-    xt, yt = keras_arrays(test_images, test_labels)
+    x, y = keras_arrays(data.train_images, data.train_labels)
+    xt, yt = keras_arrays(data.test_images, data.test_labels)
     keras.utils.set_random_seed(seed)
     model = keras_model()
     history, clock = [], dict(seconds=0.0, start=0.0)
@@ -212,14 +207,14 @@ def run_keras_example(data, epochs, time_cap, device, log, seed=SEED) -> dict:
             correct = int((pred == yt.argmax(axis=1)).sum())
             history.append(history_row(epoch + 1, clock["seconds"], correct, len(yt)))
             log("keras-example", history[-1])
-            if time_cap and clock["seconds"] >= time_cap:
+            if should_stop(epoch + 1, clock["seconds"], epochs_cap, time_cap):
                 self.model.stop_training = True
 
     model.fit(
         x,
         y,
         batch_size=128,
-        epochs=epochs or 15,
+        epochs=15,
         validation_split=0.1,
         callbacks=[EpochClock()],
         verbose=0,
@@ -335,23 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def load_data(args):
-    folder, is_sample = find_mnist(resolve_data_dir(args.data_dir))
-    if is_sample:
-        print(f"未找到完整 MNIST, 使用样本 full MNIST not found — using the sample in {folder}")
-    train, test = load_mnist(folder, "train"), load_mnist(folder, "t10k")
-    if args.limit:
-        train, test = (tuple(a[: args.limit] for a in part) for part in (train, test))
-    return train, test
-
-
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(command_line(argv))
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     try:
-        data = load_data(args)
+        data = load_data(resolve_data_dir(args.data_dir), args.limit)
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -5,6 +5,10 @@
     python ch11_mnist/mnist.py --model wide             # §11.6's wider Net
     python ch11_mnist/mnist.py --predict my_digit.png   # classify your own drawing (needs a checkpoint)
 
+The book's code comes first, by section (§11.1 data, §11.2 Net, §11.3 the first call, §11.4 the
+book's loop, §11.5/§11.6 the tables); then, under "书外 beyond the book", the fast recipe; then
+the one training loop both recipes run (compare.py runs it too), checkpoints, figures, predict.
+
 Data: --data-dir, else $BOOK_DATA_DIR, else the repository's data/ (python data/fetch.py mnist);
 without the full files, the 1,000/500-image sample in DATA_DIR/samples/mnist (so a copy of this
 folder finds the sample through --data-dir or $BOOK_DATA_DIR too).
@@ -19,7 +23,10 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -27,8 +34,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 REPO = Path(__file__).resolve().parents[1]
+
 DEFAULT_OUT = REPO / "outputs" / "ch11"
+
 FETCH_HINT = "run: python data/fetch.py mnist"
+
 FILES = {
     kind: (f"{kind}-images-idx3-ubyte.gz", f"{kind}-labels-idx1-ubyte.gz")
     for kind in ("train", "t10k")
@@ -36,16 +46,12 @@ FILES = {
 
 SEED = 1
 
-# §11.5 / §11.6: test accuracy (of 10,000) and test loss after N epochs
-BOOK_11_5 = {2: (9140, 0.3419), 3: (9379, 0.2362), 4: (9460, 0.2210), 5: (9532, 0.1789)}
-BOOK_11_6 = {1: (9038, 0.3159), 2: (9456, 0.1742), 3: (9608, 0.1234), 4: (9694, 0.1009)}
-
 
 class DataError(Exception):
     """Missing or malformed data: a one-line message that names the file and the fix."""
 
 
-# ---------------------------------------------------------------- §11.1 data
+# ================================================================ §11.1 加载数据 data
 
 
 def resolve_data_dir(arg: str | None) -> Path:
@@ -115,7 +121,133 @@ def to_tensors(images: np.ndarray, labels: np.ndarray, mean: float = 0.0, std: f
     return (x - mean) / std, torch.from_numpy(labels.astype(np.int64))
 
 
-# ---------------------------------------------------------------- §11.2 model
+# §11.1 (2): the same data as one numpy file. Keras's mnist.npz (what `keras.datasets.mnist.
+# load_data()` downloads to ~/.keras/datasets/) holds x_train, y_train, x_test, y_test with digit
+# labels; the book's listing reads trainInps / trainTargs / testInps / testTargs with one-hot
+# labels (erratum 15). load_npz reads either layout.
+NPZ_KEYS = {
+    "keras": ("x_train", "y_train", "x_test", "y_test"),
+    "book": ("trainInps", "trainTargs", "testInps", "testTargs"),
+}
+KERAS_NPZ_HINT = (
+    'get it with: python -c "import keras; keras.datasets.mnist.load_data()" '
+    "(with KERAS_BACKEND=torch; 11 MB into ~/.keras/datasets/)"
+)
+
+
+def keras_npz_path() -> Path:
+    """Where Keras keeps mnist.npz: $KERAS_HOME/datasets, else ~/.keras/datasets."""
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
+    return home / "datasets" / "mnist.npz"
+
+
+def find_npz(data_dir: Path) -> Path | None:
+    return next(
+        (p for p in (data_dir / "mnist" / "mnist.npz", keras_npz_path()) if p.is_file()), None
+    )
+
+
+def load_npz(path: Path) -> tuple[list[str], tuple[tuple, tuple]]:
+    """(the file's keys, ((x_train, y_train), (x_test, y_test))) as uint8 28×28 images and digit
+    labels, whichever of the two layouts the file has (one-hot labels become digits)."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            keys = list(f.keys())
+            layout = next((k for k, need in NPZ_KEYS.items() if set(need) <= set(keys)), None)
+            if layout is None:
+                raise DataError(
+                    f"{path}: keys {keys}, expected {', '.join(NPZ_KEYS['keras'])} (Keras) or "
+                    f"{', '.join(NPZ_KEYS['book'])} (the book) — {KERAS_NPZ_HINT}"
+                )
+            x_train, y_train, x_test, y_test = (f[k] for k in NPZ_KEYS[layout])
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        raise DataError(
+            f"{path} is not a readable .npz file ({type(err).__name__}) — {KERAS_NPZ_HINT}"
+        ) from None
+    return keys, (
+        (npz_images(x_train), npz_labels(y_train)),
+        (npz_images(x_test), npz_labels(y_test)),
+    )
+
+
+def npz_images(x: np.ndarray) -> np.ndarray:
+    """(N, 784) or (N, 28, 28), bytes or floats in [0, 1] → (N, 28, 28) uint8."""
+    if x.dtype != np.uint8:
+        x = np.rint(x * 255 if x.max() <= 1 else x).astype(np.uint8)
+    return x.reshape(len(x), 28, 28)
+
+
+def npz_labels(y: np.ndarray) -> np.ndarray:
+    return (y.argmax(axis=1) if y.ndim == 2 else y).astype(np.uint8)
+
+
+def keras_load_data():
+    """§11.1's `from keras.datasets import mnist; mnist.load_data()` (Keras 3 on the torch
+    backend) when Keras's own mnist.npz is already there, so nothing is downloaded; else None."""
+    if not keras_npz_path().is_file():
+        return None
+    os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 would ask for TensorFlow
+    from keras.datasets import mnist as keras_mnist
+
+    return keras_mnist.load_data()
+
+
+def one_hot(label: int) -> list[int]:
+    return [int(d == label) for d in range(10)]
+
+
+def write_digit(image: np.ndarray, path: Path) -> Path:
+    """§11.1's `cv2.imwrite('001.png', image)`: a 28×28 digit as a PNG, through imencode and
+    tofile (cv2.imwrite cannot write a path with Chinese characters on Windows)."""
+    import cv2
+
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise DataError(f"OpenCV could not encode the digit for {path}")
+    return write_atomic(path, lambda tmp: encoded.tofile(tmp))
+
+
+BOOK_11_1_ROWS = {"train": (60000, 784), "test": (10000, 784)}
+BOOK_11_1_LABEL = [0, 0, 0, 1, 0, 0, 0, 0, 0]  # the label the book prints for x_train[1]
+
+
+def print_section_11_1(data: "MnistData", data_dir: Path, out_dir: Path) -> None:
+    print("== §11.1 加载数据 loading the data ==")
+    for kind, images in (("train", data.train_images), ("test", data.test_images)):
+        rows, cols = BOOK_11_1_ROWS[kind]
+        print(
+            f"  (1) IDX {kind}: Rows: {len(images)}, columns: {images[0].size}  "
+            f"(书中 book {rows} / {cols})"
+        )
+    label = int(data.train_labels[1])
+    path = write_digit(data.train_images[1], out_dir / "digit_x_train_1.png")
+    print(
+        f"  X_train[1] → {path}; label {label}, one-hot {one_hot(label)} "
+        f"(书中 book {BOOK_11_1_LABEL}: 9 entries, a 3 — erratum 16)"
+    )
+    npz = find_npz(data_dir)
+    if npz is None:
+        print(
+            f"  (2) mnist.npz: none in {data_dir / 'mnist'} or {keras_npz_path().parent} — "
+            f"{KERAS_NPZ_HINT}; its keys are x_train, y_train, x_test, y_test, not the book's "
+            "trainInps… (erratum 15)"
+        )
+        return
+    keys, ((x, y), (xt, yt)) = load_npz(npz)
+    n = len(data.train_images)  # the sample is the first images of the full set
+    same = np.array_equal(x[:n], data.train_images) and np.array_equal(y[:n], data.train_labels)
+    print(
+        f"  (2) {npz}: keys {keys}; train rows {len(x)}, test rows {len(xt)}; labels "
+        f"{y[:5].tolist()}… (digits, not one-hot); the same arrays as the IDX files: {same}"
+    )
+    keras_arrays = keras_load_data() if npz == keras_npz_path() else None
+    if keras_arrays is not None:
+        (kx, ky), (kxt, kyt) = keras_arrays
+        equal = all(np.array_equal(a, b) for a, b in ((kx, x), (ky, y), (kxt, xt), (kyt, yt)))
+        print(f"      keras.datasets.mnist.load_data(): the same arrays: {equal}")
+
+
+# ================================================================ §11.2 卷积模型 the Net
 
 
 class Net(nn.Module):
@@ -146,27 +278,15 @@ class Net(nn.Module):
         return F.log_softmax(self.fc2(x), dim=1)
 
 
+# §11.2's Net and §11.6's wider one (conv 32/64, fc 100)
 MODELS = {"book": dict(conv1=10, conv2=20, hidden=50), "wide": dict(conv1=32, conv2=64, hidden=100)}
-
-# §11.4's settings, and the fast recipe's (tuned on 2 CPU cores for ≈1 and ≈3 minute budgets)
-BOOK_DEFAULTS = dict(epochs=5, batch_size=100, lr=0.01)
-FAST_DEFAULTS = {
-    "book": dict(epochs=22, batch_size=256, lr=0.01),
-    "wide": dict(epochs=20, batch_size=128, lr=0.005),
-}
-
-
-def build_model(name: str, recipe: str) -> Net:
-    # the fast recipe keeps the architecture and lowers dropout: it trains for few epochs
-    dropout = dict(p_conv=0.5, p_fc=0.5) if recipe == "book" else dict(p_conv=0.1, p_fc=0.1)
-    return Net(**MODELS[name], **dropout)
 
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-# ---------------------------------------------------------------- §11.3–11.4 training
+# ================================================================ §11.3 开始训练 the first call
 
 
 def section_11_3(seed: int = 1) -> dict:
@@ -209,6 +329,12 @@ def print_section_11_3() -> None:
     print(f"conv1.bias.grad 反向传播后 after backward:  [{grad}]\n")
 
 
+# ================================================================ §11.4 训练与测试 the book's loop
+
+# §11.4's settings: SGD lr 0.01 momentum 0.5, batches of 100 in file order
+BOOK_DEFAULTS = dict(epochs=5, batch_size=100, lr=0.01)
+
+
 def train_epoch_book(model, x, y, optimizer, batch_size: int = 100, progress=None) -> float:
     """The book's loop: batches in file order (no shuffling), NLL loss; returns mean loss."""
     model.train()
@@ -223,6 +349,68 @@ def train_epoch_book(model, x, y, optimizer, batch_size: int = 100, progress=Non
         if progress:
             progress.update(len(data))
     return total / len(x)
+
+
+def optim_sgd(model, lr):
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+
+
+@torch.inference_mode()
+def evaluate(model, x, y, batch_size: int = 1000) -> tuple[float, int, torch.Tensor]:
+    """(mean NLL over all images, number correct, predictions)."""
+    model.eval()
+    loss, preds = 0.0, []
+    for start in range(0, len(x), batch_size):
+        logp = model(x[start : start + batch_size].contiguous(memory_format=torch.channels_last))
+        loss += F.nll_loss(logp, y[start : start + batch_size], reduction="sum").item()
+        preds.append(logp.argmax(dim=1))
+    pred = torch.cat(preds)
+    return loss / len(x), int((pred == y).sum()), pred
+
+
+# ================================================================ §11.5 / §11.6 结果 the book's tables
+
+# test accuracy (of 10,000) and test loss after N epochs: §11.5 the book's Net, §11.6 the wide one
+BOOK_11_5 = {2: (9140, 0.3419), 3: (9379, 0.2362), 4: (9460, 0.2210), 5: (9532, 0.1789)}
+
+BOOK_11_6 = {1: (9038, 0.3159), 2: (9456, 0.1742), 3: (9608, 0.1234), 4: (9694, 0.1009)}
+
+
+def book_points(model: str) -> tuple[str, dict]:
+    """The book's (section, {epoch: (correct of 10,000, test loss)}) for this model."""
+    return ("11.5", BOOK_11_5) if model == "book" else ("11.6", BOOK_11_6)
+
+
+def print_book_table(history: list[dict], model: str) -> None:
+    book = BOOK_11_5 if model == "book" else BOOK_11_6
+    section = "11.5" if model == "book" else "11.6"
+    print(
+        f"\n§{section} 书中 vs. 今天 book vs. today (correct of 10000, test loss); "
+        "one epoch per book 'iteration' (书中的一次迭代 = 一轮)"
+    )
+    for h in history:
+        if h["epoch"] in book:
+            acc, loss = book[h["epoch"]]
+            mark = "√" if h["correct"] >= acc else "×"
+            print(
+                f"  {h['epoch']} 轮后 after {h['epoch']} epochs  书中 book {acc} / {loss:.4f}   "
+                f"今天 today {h['correct']} / {h['test_loss']:.4f}  {mark}"
+            )
+
+
+# ================================================================ 书外 beyond the book: the fast recipe
+
+# the fast recipe's settings, tuned on 2 CPU cores for ≈1 and ≈3 minute budgets
+FAST_DEFAULTS = {
+    "book": dict(epochs=22, batch_size=256, lr=0.01),
+    "wide": dict(epochs=20, batch_size=128, lr=0.005),
+}
+
+
+def build_model(name: str, recipe: str) -> Net:
+    # the fast recipe keeps the architecture and lowers dropout: it trains for few epochs
+    dropout = dict(p_conv=0.5, p_fc=0.5) if recipe == "book" else dict(p_conv=0.1, p_fc=0.1)
+    return Net(**MODELS[name], **dropout)
 
 
 def random_shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tensor:
@@ -275,19 +463,6 @@ def train_epoch_fast(
     return total / len(x)
 
 
-@torch.inference_mode()
-def evaluate(model, x, y, batch_size: int = 1000) -> tuple[float, int, torch.Tensor]:
-    """(mean NLL over all images, number correct, predictions)."""
-    model.eval()
-    loss, preds = 0.0, []
-    for start in range(0, len(x), batch_size):
-        logp = model(x[start : start + batch_size].contiguous(memory_format=torch.channels_last))
-        loss += F.nll_loss(logp, y[start : start + batch_size], reduction="sum").item()
-        preds.append(logp.argmax(dim=1))
-    pred = torch.cat(preds)
-    return loss / len(x), int((pred == y).sum()), pred
-
-
 def make_optimizer(model, recipe: str, lr: float, epochs: int, steps_per_epoch: int):
     if recipe == "book":  # §11.4: SGD lr 0.01 momentum 0.5, no schedule
         return optim_sgd(model, lr), None
@@ -298,8 +473,140 @@ def make_optimizer(model, recipe: str, lr: float, epochs: int, steps_per_epoch: 
     return optimizer, scheduler
 
 
-def optim_sgd(model, lr):
-    return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+# ================================================================ the run: one loop, both recipes
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One training run as values: the parser, --help, mnist.py and compare.py read these."""
+
+    recipe: str = "fast"
+    model: str = "book"
+    epochs: int = FAST_DEFAULTS["book"]["epochs"]
+    batch_size: int = FAST_DEFAULTS["book"]["batch_size"]
+    lr: float = FAST_DEFAULTS["book"]["lr"]
+    seed: int = SEED
+
+    @classmethod
+    def of(cls, recipe: str = "fast", model: str = "book", **given) -> "Settings":
+        """The recipe's own defaults for this model (BOOK_DEFAULTS, FAST_DEFAULTS), then every
+        value given (None: not given)."""
+        table = BOOK_DEFAULTS if recipe == "book" else FAST_DEFAULTS[model]
+        chosen = {k: v for k, v in given.items() if v is not None}
+        return cls(recipe=recipe, model=model, **{**table, **chosen})
+
+
+class MnistData(NamedTuple):
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    is_sample: bool
+
+
+def load_data(data_dir: Path, limit: int | None = None) -> MnistData:
+    """§11.1's four files (or the sample, saying so), the first `limit` images of each part."""
+    folder, is_sample = find_mnist(data_dir)
+    if is_sample:
+        print(
+            f"未找到完整 MNIST, 使用样本 full MNIST not found — using the {folder} sample "
+            f"(1,000 train / 500 test images); for the real thing {FETCH_HINT}"
+        )
+    train, test = load_mnist(folder, "train"), load_mnist(folder, "t10k")
+    if limit:
+        train, test = (tuple(a[:limit] for a in part) for part in (train, test))
+    return MnistData(*train, *test, is_sample)
+
+
+class EpochEnd(NamedTuple):
+    """What train() hands its on_epoch callback after every epoch."""
+
+    row: dict  # epoch, train_loss, test_loss, correct, total, train_s
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    config: dict  # what a checkpoint records: model, recipe, mean, std, epochs
+
+
+class Trained(NamedTuple):
+    model: nn.Module
+    history: list[dict]
+    pred: torch.Tensor | None  # the last epoch's test predictions
+    config: dict
+
+
+def normalisation(recipe: str, train_images: np.ndarray) -> tuple[float, float]:
+    # §11.1 scales to [0, 1]; the fast recipe also standardises with the training set's statistics
+    if recipe == "book":
+        return 0.0, 1.0
+    return float(train_images.mean() / 255), float(train_images.std() / 255)
+
+
+def train(
+    s: Settings,
+    data: MnistData,
+    device="cpu",
+    on_epoch: Callable[[EpochEnd], bool | None] | None = None,
+    resume: dict | None = None,
+    verbose: bool = False,
+) -> Trained:
+    """The one training loop of this chapter (mnist.py and compare.py both run it): seeded
+    before anything random is built, so a seed gives the same first weights everywhere. After
+    every epoch the test set is scored and `on_epoch` is called; it returns True to stop early.
+    `resume` is a checkpoint whose weights, optimizer and schedule continue."""
+    torch.manual_seed(s.seed)
+    device = torch.device(device)
+    mean, std = normalisation(s.recipe, data.train_images)
+    x_train, y_train = (
+        t.to(device) for t in to_tensors(data.train_images, data.train_labels, mean, std)
+    )
+    x_test, y_test = (
+        t.to(device) for t in to_tensors(data.test_images, data.test_labels, mean, std)
+    )
+    if verbose:
+        print(
+            f"train {tuple(x_train.shape)}  test {tuple(x_test.shape)}  device {device}  "
+            f"threads {torch.get_num_threads()}"
+        )
+    model = build_model(s.model, s.recipe).to(device, memory_format=torch.channels_last)
+    steps = math.ceil(len(x_train) / s.batch_size)
+    optimizer, scheduler = make_optimizer(model, s.recipe, s.lr, s.epochs, steps)
+    config = dict(model=s.model, recipe=s.recipe, mean=mean, std=std, epochs=s.epochs)
+    first = 1
+    if resume is not None:
+        model.load_state_dict(resume["model"])
+        optimizer.load_state_dict(resume["optimizer"])
+        if scheduler and resume["scheduler"]:
+            scheduler.load_state_dict(resume["scheduler"])
+        first = resume["epoch"] + 1
+    if verbose:
+        print(model)
+        print(f"参数 parameters: {count_parameters(model):,}")
+    gen = torch.Generator().manual_seed(s.seed)
+    history, pred = [], None
+    for epoch in range(first, s.epochs + 1):
+        start = time.perf_counter()
+        with _progress(len(x_train), f"epoch {epoch}") as bar:
+            if s.recipe == "book":
+                train_loss = train_epoch_book(model, x_train, y_train, optimizer, s.batch_size, bar)
+            else:
+                train_loss = train_epoch_fast(
+                    model, x_train, y_train, optimizer, scheduler, gen, s.batch_size, progress=bar
+                )
+        train_s = time.perf_counter() - start
+        test_loss, correct, pred = evaluate(model, x_test, y_test)
+        row = dict(
+            epoch=epoch,
+            train_loss=train_loss,
+            test_loss=test_loss,
+            correct=correct,
+            total=len(y_test),
+            train_s=train_s,
+        )
+        history.append(row)
+        if on_epoch and on_epoch(EpochEnd(row, model, optimizer, scheduler, config)):
+            break
+    return Trained(model, history, pred, config)
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -368,26 +675,18 @@ def _save_fig(fig, path: Path) -> Path:
     return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
 
 
-def book_points(model: str) -> tuple[str, dict]:
-    """The book's (section, {epoch: (correct of 10,000, test loss)}) for this model."""
-    return ("11.5", BOOK_11_5) if model == "book" else ("11.6", BOOK_11_6)
-
-
 def figure_names(model: str, recipe: str) -> dict[str, str]:
     """One set of PNG names per run, so --recipe book never overwrites the fast recipe's."""
     tag = f"{model}_{recipe}"
     return {kind: f"{kind}_{tag}.png" for kind in ("curves", "confusion", "misclassified")}
 
 
-def save_figures(
-    history: list[dict], y_true, y_pred, images, out_dir: Path, model="book", recipe="fast"
-) -> list[Path]:
+def save_curves(history: list[dict], path: Path, model="book", recipe="fast") -> Path:
+    """Loss and test accuracy per epoch, the book's §11.5/§11.6 numbers as stars."""
     import matplotlib.ticker
     from matplotlib.figure import Figure
 
-    names = figure_names(model, recipe)
     section, book = book_points(model)
-    paths = []
     epochs = [h["epoch"] for h in history]
     fig = Figure(figsize=(11, 4))
     a1, a2 = fig.subplots(1, 2)
@@ -405,32 +704,32 @@ def save_figures(
     for ax in (a1, a2):
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     fig.tight_layout()
-    paths.append(_save_fig(fig, out_dir / names["curves"]))
+    return _save_fig(fig, path)
+
+
+def save_confusion(y_true, y_pred, path: Path) -> Path:
+    from matplotlib.figure import Figure
 
     cm = np.zeros((10, 10), dtype=int)
     np.add.at(cm, (y_true.cpu().numpy(), y_pred.cpu().numpy()), 1)
     fig = Figure(figsize=(6, 5.5))
     ax = fig.subplots()
     ax.imshow(np.log1p(cm), cmap="Blues")
-    for i in range(10):
-        for j in range(10):
-            if cm[i, j]:
-                ax.text(
-                    j,
-                    i,
-                    cm[i, j],
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if i == j else "black",
-                )
+    for i, j in zip(*cm.nonzero(), strict=True):
+        colour = "white" if i == j else "black"
+        ax.text(j, i, cm[i, j], ha="center", va="center", fontsize=7, color=colour)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_title("confusion matrix, test set (colour: log(1 + count))")
     fig.tight_layout()
-    paths.append(_save_fig(fig, out_dir / names["confusion"]))
+    return _save_fig(fig, path)
+
+
+def save_misclassified(y_true, y_pred, images, path: Path) -> Path:
+    """The first 36 test digits the model gets wrong: predicted (true)."""
+    from matplotlib.figure import Figure
 
     wrong = (y_true != y_pred).nonzero().squeeze(1)[:36].cpu()
     fig = Figure(figsize=(9, 4.6))
@@ -441,8 +740,21 @@ def save_figures(
         ax.imshow(images[i], cmap="gray_r")
         ax.set_title(f"{int(y_pred[i])} (true {int(y_true[i])})", fontsize=8, color="red")
     fig.suptitle("misclassified test digits: predicted (true)")
-    paths.append(_save_fig(fig, out_dir / names["misclassified"]))
-    return paths
+    return _save_fig(fig, path)
+
+
+def save_figures(trained: Trained, data: MnistData, out_dir: Path) -> list[Path]:
+    """The three PNGs of a run, named for its model and recipe."""
+    model, recipe = trained.config["model"], trained.config["recipe"]
+    names = figure_names(model, recipe)
+    y_true = torch.from_numpy(data.test_labels.astype(np.int64))
+    return [
+        save_curves(trained.history, out_dir / names["curves"], model, recipe),
+        save_confusion(y_true, trained.pred, out_dir / names["confusion"]),
+        save_misclassified(
+            y_true, trained.pred, data.test_images, out_dir / names["misclassified"]
+        ),
+    ]
 
 
 # ---------------------------------------------------------------- predict
@@ -512,7 +824,7 @@ def predict_file(path: Path, checkpoint: Path) -> tuple[int, np.ndarray]:
     return int(probs.argmax()), probs
 
 
-# ---------------------------------------------------------------- main
+# ---------------------------------------------------------------- the command line
 
 
 DEVICE_HELP = "auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps"
@@ -552,108 +864,6 @@ def device_option(text: str) -> str:
     return str(device)
 
 
-def run(args) -> dict:
-    """Train and evaluate as the arguments say; returns the history and final numbers."""
-    torch.manual_seed(args.seed)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
-    folder, is_sample = find_mnist(resolve_data_dir(args.data_dir))
-    if is_sample:
-        print(
-            f"未找到完整 MNIST, 使用样本 full MNIST not found — using the {folder} sample "
-            f"(1,000 train / 500 test images); for the real thing {FETCH_HINT}"
-        )
-    train_images, train_labels = load_mnist(folder, "train")
-    test_images, test_labels = load_mnist(folder, "t10k")
-    if args.limit:
-        train_images, train_labels = train_images[: args.limit], train_labels[: args.limit]
-        test_images, test_labels = test_images[: args.limit], test_labels[: args.limit]
-    # §11.1 scales to [0, 1]; the fast recipe also standardises with the training set's statistics
-    mean, std = (
-        (0.0, 1.0)
-        if args.recipe == "book"
-        else (float(train_images.mean() / 255), float(train_images.std() / 255))
-    )
-    x_train, y_train = (t.to(device) for t in to_tensors(train_images, train_labels, mean, std))
-    x_test, y_test = (t.to(device) for t in to_tensors(test_images, test_labels, mean, std))
-    print(
-        f"train {tuple(x_train.shape)}  test {tuple(x_test.shape)}  device {device}  "
-        f"threads {torch.get_num_threads()}"
-    )
-
-    model = build_model(args.model, args.recipe).to(device, memory_format=torch.channels_last)
-    batch = args.batch_size
-    steps = math.ceil(len(x_train) / batch)
-    optimizer, scheduler = make_optimizer(model, args.recipe, args.lr, args.epochs, steps)
-    config = dict(model=args.model, recipe=args.recipe, mean=mean, std=std, epochs=args.epochs)
-    ckpt = args.checkpoint or (args.out_dir / f"mnist_{args.model}_{args.recipe}.pt")
-    first = 1
-    if args.resume:
-        state = load_checkpoint(ckpt, map_location=device)
-        if state["config"]["model"] != args.model or state["config"]["recipe"] != args.recipe:
-            raise DataError(
-                f"{ckpt} was trained with {state['config']} — use the same "
-                "--model/--recipe, or another --checkpoint"
-            )
-        if scheduler and state["config"]["epochs"] != args.epochs:
-            # a one-cycle schedule is planned for a fixed number of epochs
-            raise DataError(
-                f"{ckpt} follows a {state['config']['epochs']}-epoch schedule — "
-                f"resume with --epochs {state['config']['epochs']}, or start afresh"
-            )
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler and state["scheduler"]:
-            scheduler.load_state_dict(state["scheduler"])
-        first = state["epoch"] + 1
-        print(f"resumed from {ckpt} after epoch {state['epoch']}")
-    print(model)
-    print(f"参数 parameters: {count_parameters(model):,}")
-
-    gen = torch.Generator().manual_seed(args.seed)
-    history, pred = [], None
-    for epoch in range(first, args.epochs + 1):
-        start = time.perf_counter()
-        with _progress(len(x_train), f"epoch {epoch}") as bar:
-            if args.recipe == "book":
-                train_loss = train_epoch_book(model, x_train, y_train, optimizer, batch, bar)
-            else:
-                train_loss = train_epoch_fast(
-                    model, x_train, y_train, optimizer, scheduler, gen, batch, progress=bar
-                )
-        train_s = time.perf_counter() - start
-        test_loss, correct, pred = evaluate(model, x_test, y_test)
-        history.append(
-            dict(
-                epoch=epoch,
-                train_loss=train_loss,
-                test_loss=test_loss,
-                correct=correct,
-                total=len(y_test),
-                train_s=train_s,
-            )
-        )
-        print(
-            f"epoch {epoch:2d}  train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
-            f"accuracy {correct}/{len(y_test)} ({100 * correct / len(y_test):.2f}%)  "
-            f"train {train_s:.1f} s"
-        )
-        if args.save_model:
-            save_checkpoint(ckpt, model, optimizer, scheduler, epoch, config)
-    if args.save_model and history:
-        print(f"checkpoint: {ckpt}")
-    return dict(
-        history=history,
-        pred=pred,
-        y_test=y_test,
-        test_images=test_images,
-        is_sample=is_sample,
-        model=model,
-        checkpoint=ckpt,
-    )
-
-
 class _progress:
     """A tqdm bar on a terminal, nothing in logs and tests."""
 
@@ -670,23 +880,6 @@ class _progress:
     def __exit__(self, *exc):
         if self.bar:
             self.bar.close()
-
-
-def print_book_table(history: list[dict], model: str) -> None:
-    book = BOOK_11_5 if model == "book" else BOOK_11_6
-    section = "11.5" if model == "book" else "11.6"
-    print(
-        f"\n§{section} 书中 vs. 今天 book vs. today (correct of 10000, test loss); "
-        "one epoch per book 'iteration' (书中的一次迭代 = 一轮)"
-    )
-    for h in history:
-        if h["epoch"] in book:
-            acc, loss = book[h["epoch"]]
-            mark = "√" if h["correct"] >= acc else "×"
-            print(
-                f"  {h['epoch']} 轮后 after {h['epoch']} epochs  书中 book {acc} / {loss:.4f}   "
-                f"今天 today {h['correct']} / {h['test_loss']:.4f}  {mark}"
-            )
 
 
 def user_path(text: str) -> Path:
@@ -789,45 +982,128 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_args(argv=None):
-    args = build_parser().parse_args(argv)
-    defaults = BOOK_DEFAULTS if args.recipe == "book" else FAST_DEFAULTS[args.model]
-    for key, value in defaults.items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    return args
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
+
+
+class Options(NamedTuple):
+    """The command line as values, made once in parse()."""
+
+    settings: Settings
+    data_dir: Path
+    out_dir: Path
+    device: str
+    threads: int | None
+    limit: int | None
+    checkpoint: Path
+    save_model: bool
+    resume: bool
+    figures: bool
+    predict: Path | None
+
+
+def parse(argv: list[str] | None = None) -> Options:
+    args = build_parser().parse_args(command_line(argv))
+    settings = Settings.of(
+        args.recipe,
+        args.model,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+    )
+    checkpoint = args.checkpoint or args.out_dir / f"mnist_{args.model}_{args.recipe}.pt"
+    return Options(
+        settings,
+        resolve_data_dir(args.data_dir),
+        args.out_dir,
+        args.device,
+        args.threads,
+        args.limit,
+        checkpoint,
+        args.save_model,
+        args.resume,
+        not args.no_figures,
+        args.predict,
+    )
+
+
+def resume_state(s: Settings, checkpoint: Path, device) -> dict:
+    """The checkpoint to continue from, refused in one line when it is another run's."""
+    state = load_checkpoint(checkpoint, map_location=device)
+    if state["config"]["model"] != s.model or state["config"]["recipe"] != s.recipe:
+        raise DataError(
+            f"{checkpoint} was trained with {state['config']} — use the same "
+            "--model/--recipe, or another --checkpoint"
+        )
+    if s.recipe != "book" and state["config"]["epochs"] != s.epochs:
+        # a one-cycle schedule is planned for a fixed number of epochs
+        raise DataError(
+            f"{checkpoint} follows a {state['config']['epochs']}-epoch schedule — "
+            f"resume with --epochs {state['config']['epochs']}, or start afresh"
+        )
+    print(f"resumed from {checkpoint} after epoch {state['epoch']}")
+    return state
+
+
+def run(
+    s: Settings,
+    data: MnistData,
+    device="cpu",
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    save_model: bool = True,
+) -> Trained:
+    """mnist.py's run: train() with a line per epoch and a checkpoint after each."""
+    checkpoint = checkpoint or DEFAULT_OUT / f"mnist_{s.model}_{s.recipe}.pt"
+    state = resume_state(s, checkpoint, device) if resume else None
+
+    def report(end: EpochEnd) -> None:
+        h = end.row
+        print(
+            f"epoch {h['epoch']:2d}  train loss {h['train_loss']:.4f}  test loss "
+            f"{h['test_loss']:.4f}  accuracy {h['correct']}/{h['total']} "
+            f"({100 * h['correct'] / h['total']:.2f}%)  train {h['train_s']:.1f} s"
+        )
+        if save_model:
+            save_checkpoint(
+                checkpoint, end.model, end.optimizer, end.scheduler, h["epoch"], end.config
+            )
+
+    trained = train(s, data, device, on_epoch=report, resume=state, verbose=True)
+    if save_model and trained.history:
+        print(f"checkpoint: {checkpoint}")
+    return trained
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
+    o = parse(argv)
     try:
-        if args.predict:
-            ckpt = args.checkpoint or args.out_dir / f"mnist_{args.model}_{args.recipe}.pt"
-            digit, probs = predict_file(args.predict, ckpt)
+        if o.predict:
+            digit, probs = predict_file(o.predict, o.checkpoint)
             print(
-                f"{args.predict}: {digit}   (p = {probs[digit]:.3f}; "
+                f"{o.predict}: {digit}   (p = {probs[digit]:.3f}; "
                 + " ".join(f"{d}:{p:.2f}" for d, p in enumerate(probs))
                 + ")"
             )
             return 0
+        if o.threads:
+            torch.set_num_threads(o.threads)
+        data = load_data(o.data_dir, o.limit)
+        print_section_11_1(data, o.data_dir, o.out_dir)
         print_section_11_3()
-        result = run(args)
+        trained = run(o.settings, data, o.device, o.checkpoint, o.resume, o.save_model)
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    history = result["history"]
-    if args.recipe == "book" and not result["is_sample"] and not args.limit:
-        print_book_table(history, args.model)
-    if history and not args.no_figures:
-        for path in save_figures(
-            history,
-            result["y_test"],
-            result["pred"],
-            result["test_images"],
-            args.out_dir,
-            model=args.model,
-            recipe=args.recipe,
-        ):
+    if o.settings.recipe == "book" and not data.is_sample and not o.limit:
+        print_book_table(trained.history, o.settings.model)
+    if trained.history and o.figures:
+        for path in save_figures(trained, data, o.out_dir):
             print(f"图 figure: {path}")
     return 0
 

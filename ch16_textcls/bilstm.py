@@ -2,12 +2,14 @@
 over right-padded, length-bucketed batches, read by max and mean over time; AdamW with a
 cosine schedule, word dropout, early stopping, and optional distillation from a teacher.
 
-The defaults below are the command line's: `train_lstm(...)` with its defaults trains what
-`python ch16_textcls/textcls.py` trains (given the same word vectors and teacher)."""
+The defaults below are the command line's: `LSTMSettings()` is what `python
+ch16_textcls/textcls.py` trains (fast_recipe.Recipe extends it with the data settings), and
+`train_lstm(...)` with it trains the same network (given the same word vectors and teacher)."""
 
 import math
 import sys
 import time
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
@@ -28,6 +30,37 @@ BIDIRECTIONAL = True
 WORD_DROPOUT = 0.1
 DISTILL = 0.5  # the teacher's weight in the loss, when a teacher is given
 DISTILL_TEMP = 2.0
+
+
+@dataclass(frozen=True)
+class LSTMSettings:
+    """The network and its training loop, as values (one source for the parser and train_lstm)."""
+
+    epochs: int = EPOCHS
+    batch_size: int = BATCH_SIZE
+    lr: float = LR
+    patience: int = PATIENCE
+    embed_dim: int = EMBED_DIM
+    hidden: int = HIDDEN
+    layers: int = LAYERS
+    bidirectional: bool = BIDIRECTIONAL
+    pool: str = POOL
+    word_dropout: float = WORD_DROPOUT
+    freeze_embeddings: bool = False
+    distill: float | None = DISTILL  # used when train_lstm is given a teacher
+    distill_temp: float = DISTILL_TEMP
+    seed: int = 0
+    device: str = "cpu"
+
+    def network(self) -> dict:
+        """BiLSTMClassifier's keyword arguments."""
+        return dict(
+            embed_dim=self.embed_dim,
+            hidden=self.hidden,
+            layers=self.layers,
+            bidirectional=self.bidirectional,
+            pool=self.pool,
+        )
 
 
 def bucketed_batches(lengths: list[int], batch_size: int, gen: torch.Generator | None):
@@ -181,40 +214,32 @@ def train_lstm(
     train_y,
     val_ids,
     val_y,
-    vocab_size,
-    n_classes,
-    epochs=EPOCHS,
-    batch_size=BATCH_SIZE,
-    lr=LR,
-    patience=PATIENCE,
-    seed=0,
-    device="cpu",
+    vocab_size: int,
+    n_classes: int,
+    settings: LSTMSettings | None = None,
+    *,
+    embeddings: torch.Tensor | None = None,
+    teacher: torch.Tensor | None = None,
     log=print,
-    embeddings=None,
-    freeze_embeddings=False,
-    word_dropout=WORD_DROPOUT,
-    teacher=None,
-    distill=DISTILL,
-    distill_temp=DISTILL_TEMP,
-    **net,
 ):
     """AdamW, gradient clipping at 1, early stopping on validation accuracy; returns best model.
-    With `val_ids` None (a refit on every labelled document) all `epochs` run and the last
-    state is kept.
+    With `val_ids` None (a refit on every labelled document) all `settings.epochs` run and the
+    last state is kept.
     `embeddings` (vocab_size × embed_dim) start the embedding layer, e.g. ppmi_embeddings();
-    `word_dropout` is the share of training tokens replaced by UNK (drop_words);
-    `teacher` (train docs × classes logits, e.g. crossfit_teacher()) with `distill` > 0 mixes
-    distillation_loss into the cross-entropy."""
+    `teacher` (train docs × classes logits, e.g. crossfit_teacher()) with `settings.distill` > 0
+    mixes distillation_loss into the cross-entropy."""
+    s = settings or LSTMSettings()
+    seed, device, epochs, batch_size = s.seed, s.device, s.epochs, s.batch_size
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = BiLSTMClassifier(vocab_size, n_classes, **net)
+    model = BiLSTMClassifier(vocab_size, n_classes, **s.network())
     if embeddings is not None:
         with torch.no_grad():
             model.embedding.weight.copy_(embeddings)
-        model.embedding.weight.requires_grad_(not freeze_embeddings)
+        model.embedding.weight.requires_grad_(not s.freeze_embeddings)
     model.to(device)
     trainable = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=1e-2)
+    opt = torch.optim.AdamW(trainable, lr=s.lr, weight_decay=1e-2)
     lengths = [len(s) for s in train_ids]
     total_steps = epochs * math.ceil(len(train_ids) / batch_size)
     # the learning rate decays to zero on a cosine over the planned epochs
@@ -227,13 +252,13 @@ def train_lstm(
         start, total, seen = time.perf_counter(), 0.0, 0
         for batch in progress(bucketed_batches(lengths, batch_size, gen), f"epoch {epoch}"):
             ids, lens = pad_batch([train_ids[i] for i in batch], device)
-            ids = drop_words(ids, word_dropout, gen)
+            ids = drop_words(ids, s.word_dropout, gen)
             y = torch.tensor([train_y[i] for i in batch], device=device)
             logits = model(ids, lens)
             loss = F.cross_entropy(logits, y)
-            if teacher is not None and distill:
-                soft = distillation_loss(logits, teacher[batch].to(device), distill_temp)
-                loss = (1 - distill) * loss + distill * soft
+            if teacher is not None and s.distill:
+                soft = distillation_loss(logits, teacher[batch].to(device), s.distill_temp)
+                loss = (1 - s.distill) * loss + s.distill * soft
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(trainable, 1.0)
@@ -256,8 +281,8 @@ def train_lstm(
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             stale += 1
-            if stale >= patience:
-                log(f"early stop: no better validation accuracy for {patience} epochs")
+            if stale >= s.patience:
+                log(f"early stop: no better validation accuracy for {s.patience} epochs")
                 break
     if best_state is not None:
         model.load_state_dict(best_state)

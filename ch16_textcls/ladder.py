@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import fast_recipe
 import textcls
-import torch
 from metrics import save_png, write_atomic
 
 BOOK_NET = ["--layers", "2", "--no-bidirectional", "--embed-dim", "100", "--hidden", "100"]
@@ -35,17 +35,15 @@ RUNGS = [
     ("distill", "+ 词袋蒸馏 distillation from the bag of words (the default)", []),
 ]
 DEFAULT_OUT = textcls.DEFAULT_OUT
-DEFAULT_THREADS = torch.get_num_threads()
 
 
 def run_rung(name: str, extra: list[str], common: list[str]) -> dict:
-    """Train one rung in this process; returns what the table needs."""
-    argv = [*extra, "--corpus", "20news-bydate", *common]
-    args = textcls.parse_args(argv)
-    torch.set_num_threads(args.threads or DEFAULT_THREADS)  # the book rung runs on 1 thread
+    """Train one rung in this process (each recipe sets its own threads); returns what the
+    table needs."""
+    on_bydate = [*extra, "--corpus", "20news-bydate"]
     start = time.perf_counter()
-    result = textcls.run_book(args) if args.recipe == "book" else textcls.run_fast(args)
-    shown = " ".join(["--recipe", "book", "--corpus", "20news-bydate"] if name == "book" else extra)
+    result = fast_recipe.run(fast_recipe.parse([*on_bydate, *common]))
+    shown = " ".join(on_bydate if name == "book" else extra)  # bydate is the fast default
     return dict(
         name=name,
         acc=result["acc"],
@@ -53,9 +51,7 @@ def run_rung(name: str, extra: list[str], common: list[str]) -> dict:
         run_seconds=time.perf_counter() - start,
         bow_acc=result.get("bow_acc"),
         ensemble_acc=result.get("ensemble_acc"),
-        command=f"python ch16_textcls/textcls.py {shown}".replace(
-            "--recipe book", "--recipe book --corpus 20news-bydate"
-        ),
+        command=f"python ch16_textcls/textcls.py {shown}".strip(),
         is_sample=result["is_sample"],
     )
 

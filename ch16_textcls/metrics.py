@@ -1,9 +1,8 @@
 """Accuracy, per-class F1 and a readable confusion matrix (§16.6 and the modern recipe)."""
 
-import os
-import tempfile
-import time
 from pathlib import Path
+
+from textcls import write_atomic  # the chapter's one atomic writer (§16.7's save_state uses it)
 
 
 def accuracy(pred, truth) -> float:
@@ -52,30 +51,6 @@ def save_confusion(pred, truth, names, path: Path, title: str = "test set") -> P
     ax.set_title(f"confusion matrix, {title}: % of each true class (cells >= 2%)", fontsize=9)
     fig.tight_layout()
     return save_png(fig, path, dpi=90)
-
-
-def write_atomic(path: Path, write) -> Path:
-    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
-    file, and the temporary never stays behind. The rename is retried for 2 s, while another
-    program (an indexer, an antivirus) holds the fresh file on Windows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        deadline = time.monotonic() + 2.0
-        while True:
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
 
 
 def save_png(fig, path: Path, dpi: int = 100) -> Path:

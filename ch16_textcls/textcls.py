@@ -7,38 +7,33 @@
     python ch16_textcls/textcls.py --corpus chnsenticorp            # Chinese hotel reviews (jieba)
     python ch16_textcls/textcls.py --predict "the shuttle reached orbit"   # uses the saved model
 
-This file holds the book's code, modernised, by section: §16.1 tensor shapes, §16.2 the corpus,
+This file is the book's code, modernised, by section: §16.1 tensor shapes, §16.2 the corpus,
 the Keras Tokenizer and the book's split, §16.3 jieba, §16.4 the book's LSTMNet, §16.5 its
-training, §16.6 its evaluation, §16.7 the runs. What goes beyond the book sits in sibling
-modules: bilstm.py (the modern network and loop), vocab.py, wordvec.py (word vectors),
-bow.py (TF-IDF baseline), distill.py, ensemble.py, metrics.py and fast_recipe.py.
+training, §16.6 its evaluation, §16.7 the run. It imports no other file of this folder: copied
+alone, `--recipe book` runs. The modern recipe (the default `--recipe fast`) is fast_recipe.py,
+which builds on the pieces here; main() hands it the command line.
 
 Data: python data/fetch.py 20news (20news-bydate, chinese); found through --data-dir, then
 $BOOK_DATA_DIR, then the repository's data/. Without it, the samples in DATA_DIR/samples/ are used.
 """
 
 import argparse
+import contextlib
 import csv
+import dataclasses
 import math
 import os
-import re
 import sys
 import tempfile
 import time
 from collections import Counter, OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-# the sibling modules (beyond the book) sit beside this file: importable from any folder
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import bilstm  # noqa: E402
-import fast_recipe  # noqa: E402
-import vocab as vocab_module  # noqa: E402
-from fast_recipe import BundleError  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "outputs" / "ch16"
@@ -70,10 +65,17 @@ def section_16_1() -> dict[str, torch.Tensor]:
     }
 
 
+def print_section_16_1() -> None:
+    print("== §16.1 数据准备 tensor shapes ==")
+    for what, value in section_16_1().items():
+        shown = tuple(value) if isinstance(value, torch.Size) else value.tolist()
+        print(f"  {what:<26} {shown}")
+
+
 # ================================================================ §16.2 数据源 the corpus
 
 
-def resolve_data_dir(arg: str | None) -> Path:
+def resolve_data_dir(arg: str | Path | None) -> Path:
     return Path(arg or os.environ.get("BOOK_DATA_DIR") or REPO / "data").expanduser()
 
 
@@ -236,19 +238,6 @@ def strip_headers(message: str, keep_subject: bool = True) -> str:
     return (subject + "\n" + body) if keep_subject and subject else body
 
 
-QUOTE = re.compile(r"(writes in|writes:|wrote:|says:|said:|^In article|^Quoted from|^\||^>)")
-
-
-def strip_quotes_and_signature(body: str) -> str:
-    """The harder setting, as scikit-learn's remove=('footers', 'quotes') does it."""
-    lines = [line for line in body.splitlines() if not QUOTE.search(line)]
-    for i in range(len(lines) - 1, -1, -1):  # signature: from the last line that is just "--"
-        if lines[i].strip().strip("-") == "" and lines[i].strip():
-            lines = lines[:i]
-            break
-    return "\n".join(lines)
-
-
 def header_rule(message: str, names: list[str]) -> int:
     """Predict from the Newsgroups: header alone: the first listed group we know, else -1."""
     head, _ = split_header(message)
@@ -272,16 +261,10 @@ def jieba_words(text: str, cut_all: bool = False) -> list[str]:
     return [w for w in jieba.cut(text, cut_all=cut_all) if w.strip()]
 
 
-def chinese_tokens(text: str, unit: str = "jieba") -> list[str]:
-    """jieba words (§16.3), single characters, or both (words, then the characters)."""
-    chars = [c for c in text if c.strip()]
-    if unit == "chars":
-        return chars
-    return jieba_words(text) + (chars if unit == "both" else [])
-
-
-def tokens_for(text: str, chinese: bool, unit: str = "jieba") -> list[str]:
-    return chinese_tokens(text, unit) if chinese else Tokenizer().words(text)
+def print_section_16_3() -> None:
+    print("== §16.3 中文分词 jieba ==")
+    print(f"  全模式 full mode:    {' '.join(jieba_words('我来到北京清华大学', cut_all=True))}")
+    print(f"  精确模式 default:    {' '.join(jieba_words('我来到北京清华大学'))}")
 
 
 # ================================================================ §16.4 模型 the book's LSTMNet
@@ -370,19 +353,53 @@ def evaluate_book(model, x_test, y_test, n_classes: int, device="cpu") -> dict:
     )
 
 
-# ================================================================ §16.7 源码 the runs
+# ================================================================ §16.7 源码 the book's run
 
 
-def book_parts(args):
-    """Texts for the book recipe: the book's corpus and split (20news), or the fair bydate split
-    with headers stripped and the Tokenizer fitted on the training text only."""
-    root, is_sample = find_corpus(args.corpus, resolve_data_dir(args.data_dir))
+@dataclass(frozen=True)
+class BookSettings:
+    """§16.2/§16.5's settings: the one source for the parser, --help and run_book()."""
+
+    corpus: str = "20news"  # the book's corpus and split; 20news-bydate: the fair split
+    epochs: int = BOOK_EPOCHS
+    lr: float = BOOK_LR
+    momentum: float = BOOK_MOMENTUM
+    threads: int | None = 1  # a batch of one runs faster on one thread
+    seed: int = 0
+    limit: int | None = None  # train and test on the first N messages: a look at the mechanics
+    device: str = "auto"
+
+
+class BookData(NamedTuple):
+    x_train: list[list[int]]
+    y_train: list[int]
+    x_test: list[list[int]]
+    y_test: list[int]
+    names: list[str]
+    facts: dict  # examine_book()'s findings (the book's split only)
+    is_sample: bool
+
+
+BOOK_CORPORA = ("20news", "20news-bydate")
+BOOK_RUN_COST = "≈ 16 min on 2 CPU cores for 20news; try --limit 2000 first"
+
+
+def locate_corpus(corpus: str, data_dir: Path) -> tuple[Path, bool]:
+    """find_corpus, saying so when only the sample is there."""
+    root, is_sample = find_corpus(corpus, data_dir)
     if is_sample:
         print(
-            f"未找到完整数据, 使用样本 full {args.corpus} not found — using the sample {root}; "
-            f"run: python data/fetch.py {CORPORA[args.corpus][1]}"
+            f"未找到完整数据, 使用样本 full {corpus} not found — using the sample {root}; "
+            f"run: python data/fetch.py {CORPORA[corpus][1]}"
         )
-    if args.corpus == "20news":
+    return root, is_sample
+
+
+def book_data(corpus: str, data_dir: Path) -> BookData:
+    """The book's corpus and split (20news), or the fair bydate split with headers stripped and
+    the Tokenizer fitted on the training text only; word ids as §16.2 makes them."""
+    root, is_sample = locate_corpus(corpus, data_dir)
+    if corpus == "20news":
         texts, labels, names = load_folder(root)
         facts = examine_book(texts, labels, names)
         print_book_split(facts, names)
@@ -396,15 +413,12 @@ def book_parts(args):
     else:
         tr_texts, y_train, names = load_folder(root / "20news-bydate-train")
         te_texts, y_test, _ = load_folder(root / "20news-bydate-test")
-        tr_texts, te_texts = (
-            [strip_headers(t) for t in tr_texts],
-            [strip_headers(t) for t in te_texts],
-        )
+        tr_texts = [strip_headers(t) for t in tr_texts]
+        te_texts = [strip_headers(t) for t in te_texts]
         tokenizer = Tokenizer(num_words=MAX_NB_WORDS).fit_on_texts(tr_texts)
         x_train, empty_tr = book_sequences(tokenizer, tr_texts)
         x_test, empty_te = book_sequences(tokenizer, te_texts)
-        empty = empty_tr + empty_te
-        facts = {}
+        empty, facts = empty_tr + empty_te, {}
         print(
             f"bydate: train {len(x_train)}, test {len(x_test)}, headers stripped, Tokenizer "
             f"fitted on the training text ({len(tokenizer.word_index)} unique tokens)"
@@ -416,7 +430,7 @@ def book_parts(args):
         f"§16.2 MAX_SEQUENCE_LENGTH = {MAX_SEQUENCE_LENGTH} is never applied: training messages "
         f"have {sum(lengths) / len(lengths):.0f} ids on average, {max(lengths)} at most"
     )
-    return x_train, y_train, x_test, y_test, names, facts, is_sample
+    return BookData(x_train, y_train, x_test, y_test, names, facts, is_sample)
 
 
 def print_book_split(facts: dict, names: list[str]) -> None:
@@ -439,40 +453,58 @@ def print_book_split(facts: dict, names: list[str]) -> None:
     )
 
 
-def run_book(args) -> dict:
-    """§16.4–16.6 as the book runs them: its LSTMNet, one epoch of SGD on one message at a time,
-    then the test set, scored overall, per class and on the 400 messages its loop reads.
-    Runs on args.threads CPU threads (1 by default: faster for a batch of one)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads or threads)
+@contextlib.contextmanager
+def torch_threads(threads: int | None):
+    """Run a block on `threads` CPU threads (None: torch's choice), then restore the count:
+    the one place this chapter sets them."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads or before)
     try:
-        return book_run(args)
+        yield
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)
 
 
-def book_run(args) -> dict:
-    x_train, y_train, x_test, y_test, names, facts, is_sample = book_parts(args)
-    if args.limit:
-        x_train, y_train = x_train[: args.limit], y_train[: args.limit]
-        x_test, y_test = x_test[: args.limit], y_test[: args.limit]
+def run_book(settings: BookSettings, data_dir: Path, out_dir: Path) -> dict:
+    """§16.4–16.6 as the book runs them: its LSTMNet, one epoch of SGD on one message at a time,
+    then the test set, scored overall, per class and on the 400 messages its loop reads."""
+    with torch_threads(settings.threads):
+        return _run_book(settings, data_dir, out_dir)
+
+
+def _run_book(s: BookSettings, data_dir: Path, out_dir: Path) -> dict:
+    data = book_data(s.corpus, data_dir)
+    x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test
+    if s.limit:
+        x_train, y_train = x_train[: s.limit], y_train[: s.limit]
+        x_test, y_test = x_test[: s.limit], y_test[: s.limit]
         print(
-            f"--limit {args.limit}: the first {len(x_train)} training and {len(x_test)} test "
+            f"--limit {s.limit}: the first {len(x_train)} training and {len(x_test)} test "
             "messages (a look at the mechanics: the book's order puts one group first)"
         )
-    torch.manual_seed(args.seed)
-    model = LSTMNet(n_classes=len(names)).to(args.device)
+    device = resolve_device(s.device)
+    torch.manual_seed(s.seed)
+    model = LSTMNet(n_classes=len(data.names)).to(device)
     print(model)
     print(
-        f"§16.5 SGD lr {args.lr} momentum {BOOK_MOMENTUM}, batch {BOOK_BATCH}, file order, "
-        f"{args.epochs} epoch(s), {torch.get_num_threads()} thread(s)"
+        f"§16.5 SGD lr {s.lr} momentum {s.momentum}, batch {BOOK_BATCH}, file order, "
+        f"{s.epochs} epoch(s), {torch.get_num_threads()} thread(s)"
     )
     start = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(1, s.epochs + 1):
         print(f"epoch {epoch}")
-        train_book(model, x_train, y_train, lr=args.lr, device=args.device)
+        train_book(model, x_train, y_train, lr=s.lr, momentum=s.momentum, device=device)
     train_s = time.perf_counter() - start
-    result = evaluate_book(model, x_test, y_test, len(names), args.device)
+    result = evaluate_book(model, x_test, y_test, len(data.names), device)
+    acc = result["correct"] / result["total"]
+    print_book_result(result, data.names)
+    print(f"训练 training {train_s:.0f} s")
+    path = save_state(model.cpu(), out_dir / f"book_lstm_{s.corpus}.pt")
+    print(f"model: {path}")
+    return dict(result, acc=acc, train_seconds=train_s, facts=data.facts, is_sample=data.is_sample)
+
+
+def print_book_result(result: dict, names: list[str]) -> None:
     acc = result["correct"] / result["total"]
     print(
         f"§16.6 验证结果 test: {result['correct']}/{result['total']} = {acc:.2%}  "
@@ -491,97 +523,39 @@ def book_run(args) -> dict:
         + ", ".join(f"{names[c]} {n}" for c, n in common)
         + " (in file order, the last groups read win)"
     )
-    print(f"训练 training {train_s:.0f} s")
-    path = save_state(model.cpu(), args.out_dir / f"book_lstm_{args.corpus}.pt")
-    print(f"model: {path}")
-    return dict(result, acc=acc, train_seconds=train_s, facts=facts, is_sample=is_sample)
 
 
-def save_state(model: nn.Module, path: Path) -> Path:
-    """state_dict to a temporary file beside `path`, then renamed (§8)."""
+def write_atomic(path: Path, write) -> Path:
+    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
+    file, and the temporary never stays behind. The rename is retried for 2 s, while another
+    program (an indexer, an antivirus) holds the fresh file on Windows. This chapter's one
+    writer: the recipe's bundle, figures and tables use it too."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
     os.close(fd)
-    torch.save(model.state_dict(), tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return path
 
 
-def prepare(corpus: str, args):
-    """Tokenised train / validation / test parts and class names for the fast recipe."""
-    root, is_sample = find_corpus(corpus, resolve_data_dir(args.data_dir))
-    if is_sample:
-        print(
-            f"full {corpus} not found — using the sample {root}; run: python data/fetch.py "
-            f"{CORPORA[corpus][1]}"
-        )
-    gen = torch.Generator().manual_seed(args.seed)
-    if corpus == "20news-bydate":
-        tr_texts, tr_y, names = load_folder(root / "20news-bydate-train")
-        te_texts, te_y, _ = load_folder(root / "20news-bydate-test")
-        clean = (
-            (lambda m: strip_quotes_and_signature(strip_headers(m, keep_subject=False)))
-            if args.remove_all
-            else strip_headers
-        )
-        words = Tokenizer().words
-        tr_tokens = [words(clean(t)) for t in tr_texts]
-        te_tokens = [words(clean(t)) for t in te_texts]
-        order = torch.randperm(len(tr_tokens), generator=gen).tolist()
-        n_val = len(order) // 10  # a tenth of the training messages for early stopping
-        val, train = order[:n_val], order[n_val:]
-        parts = (
-            [tr_tokens[i] for i in train],
-            [tr_y[i] for i in train],
-            [tr_tokens[i] for i in val],
-            [tr_y[i] for i in val],
-            te_tokens,
-            te_y,
-        )
-        return parts, names, False, is_sample
-    if corpus == "20news":
-        texts, labels, names = load_folder(root)
-        words = Tokenizer().words
-        tokens = [words(strip_headers(t)) for t in texts]
-    else:
-        texts, labels, names = load_reviews(root)
-        tokens = [chinese_tokens(t, args.chinese_tokens) for t in texts]
-    train, val, test = stratified_split(labels, gen)
-    pick = lambda idx, xs: [xs[i] for i in idx]  # noqa: E731
-    parts = (
-        pick(train, tokens),
-        pick(train, labels),
-        pick(val, tokens),
-        pick(val, labels),
-        pick(test, tokens),
-        pick(test, labels),
-    )
-    return parts, names, corpus != "20news", is_sample
+def save_state(model: nn.Module, path: Path) -> Path:
+    """The state_dict (§8's way), written atomically; torch.load(path, weights_only=True)."""
+    return write_atomic(path, lambda tmp: torch.save(model.state_dict(), tmp))
 
 
-def stratified_split(labels, gen, fractions=(0.8, 0.1)):
-    """80/10/10 within every class, shuffled with `gen`."""
-    train, val, test = [], [], []
-    for c in sorted(set(labels)):
-        idx = [i for i, y in enumerate(labels) if y == c]
-        idx = [idx[j] for j in torch.randperm(len(idx), generator=gen).tolist()]
-        a, b = round(fractions[0] * len(idx)), round(sum(fractions) * len(idx))
-        train += idx[:a]
-        val += idx[a:b]
-        test += idx[b:]
-    return train, val, test
-
-
-def run_fast(args) -> dict:
-    """The modern recipe (fast_recipe.py) on the fair split of `--corpus`."""
-    parts, names, chinese, is_sample = prepare(args.corpus, args)
-    return fast_recipe.run_fast(args, parts, names, chinese, is_sample)
-
-
-def predict_text(folder: Path, text: str, top: int = 3) -> list[tuple[str, float]]:
-    settings = fast_recipe.read_settings(folder)
-    tokens = tokens_for(text, settings["chinese"], settings.get("chinese_tokens", "jieba"))
-    return fast_recipe.predict_tokens(folder, tokens, top)
+# ================================================================ the command line
 
 
 DEVICE_HELP = "auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps"
@@ -594,6 +568,10 @@ def auto_device() -> str:
     if torch.backends.mps.is_available():
         return "mps"
     return "cpu"
+
+
+def resolve_device(device: str) -> str:
+    return auto_device() if device == "auto" else device
 
 
 def device_option(text: str) -> str:
@@ -656,48 +634,55 @@ def fraction(text: str) -> float:
     return value
 
 
-# each recipe's defaults for the options they share: the book's §16.2/§16.5 settings, and the
-# modern recipe's, read from bilstm.py (one source for the command line and train_lstm)
-RECIPE_DEFAULTS = {
-    "book": dict(corpus="20news", epochs=BOOK_EPOCHS, batch_size=BOOK_BATCH, lr=BOOK_LR, threads=1),
-    "fast": dict(
-        corpus="20news-bydate",
-        epochs=bilstm.EPOCHS,
-        batch_size=bilstm.BATCH_SIZE,
-        lr=bilstm.LR,
-        threads=None,
-    ),
-}
-BOOK_RUN_COST = "≈ 16 min on 2 CPU cores for 20news; try --limit 2000 first"
+def settings_from(cls, args: argparse.Namespace):
+    """The namespace turned into a settings dataclass once, in main(): every option the reader
+    gave (not None) replaces the dataclass's default."""
+    given = {
+        f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if hasattr(args, f.name)
+    }
+    return cls(**{k: v for k, v in given.items() if v is not None})
 
 
-def recipe_help(key: str) -> str:
-    book, fast = RECIPE_DEFAULTS["book"][key], RECIPE_DEFAULTS["fast"][key]
-    return f"(default: fast recipe {fast}, book recipe {book})"
+def shared_help(key: str, fast_defaults: dict | None) -> str:
+    book = getattr(BookSettings, key, BOOK_BATCH)
+    if fast_defaults is None:
+        return f"(default: {book})"
+    return f"(default: fast recipe {fast_defaults[key]}, book recipe {book})"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(fast_defaults: dict | None = None) -> argparse.ArgumentParser:
+    """The book recipe's command line. fast_recipe.py builds on it (passing its own defaults for
+    the options both recipes share, so --help shows each) and adds the modern recipe's options."""
     p = argparse.ArgumentParser(
         description="第16章 LSTM 文本分类 LSTM text classification: the book's LSTMNet (--recipe "
-        "book) and a modern recipe (--recipe fast, the default) on 20 Newsgroups and Chinese reviews"
+        "book) and a modern recipe (--recipe fast, the default, in fast_recipe.py) on 20 "
+        "Newsgroups and Chinese reviews"
     )
     p.add_argument(
         "--recipe",
-        choices=list(RECIPE_DEFAULTS),
+        choices=["fast", "book"],
         default="fast",
-        help="fast: fair split, bag-of-words baseline, BiLSTM and their ensemble; book: §16.4–16.6 "
-        f"as printed, with the book's split examined ({BOOK_RUN_COST})",
+        help="fast: fair split, bag-of-words baseline, BiLSTM and their ensemble (fast_recipe.py); "
+        f"book: §16.4–16.6 as printed, with the book's split examined ({BOOK_RUN_COST})",
     )
-    p.add_argument("--corpus", choices=list(CORPORA), default=None, help=recipe_help("corpus"))
-    p.add_argument("--epochs", type=positive_int, default=None, help=recipe_help("epochs"))
+    corpora = list(CORPORA) if fast_defaults else list(BOOK_CORPORA)
+    p.add_argument(
+        "--corpus", choices=corpora, default=None, help=shared_help("corpus", fast_defaults)
+    )
+    p.add_argument(
+        "--epochs", type=positive_int, default=None, help=shared_help("epochs", fast_defaults)
+    )
     p.add_argument(
         "--batch-size",
         type=positive_int,
         default=None,
-        help=recipe_help("batch_size") + "; the book recipe always uses 1",
+        help=shared_help("batch_size", fast_defaults) + "; the book recipe always uses 1",
     )
     p.add_argument(
-        "--lr", type=positive_float, default=None, help="AdamW / SGD step " + recipe_help("lr")
+        "--lr",
+        type=positive_float,
+        default=None,
+        help="AdamW / SGD step " + shared_help("lr", fast_defaults),
     )
     p.add_argument(
         "--threads",
@@ -706,170 +691,64 @@ def build_parser() -> argparse.ArgumentParser:
         help="CPU threads (default: 1 for the book recipe, whose batch of one runs faster on "
         "one thread; torch's choice for the fast recipe)",
     )
-    p.add_argument(
-        "--patience",
-        type=positive_int,
-        default=bilstm.PATIENCE,
-        help="early stopping: epochs without a better validation (default: %(default)s)",
-    )
-    p.add_argument(
-        "--embed-dim", type=positive_int, default=bilstm.EMBED_DIM, help="(default: %(default)s)"
-    )
-    p.add_argument(
-        "--vocab-size",
-        type=positive_int,
-        default=vocab_module.VOCAB_SIZE,
-        help="most frequent training words (default: %(default)s)",
-    )
-    p.add_argument(
-        "--hidden",
-        type=positive_int,
-        default=bilstm.HIDDEN,
-        help="LSTM units per direction (default: %(default)s)",
-    )
-    p.add_argument(
-        "--layers",
-        type=positive_int,
-        default=bilstm.LAYERS,
-        help="LSTM layers (default: %(default)s)",
-    )
-    p.add_argument(
-        "--bidirectional",
-        action=argparse.BooleanOptionalAction,
-        default=bilstm.BIDIRECTIONAL,
-        help="read each document both ways (default: yes; the book reads it forwards only)",
-    )
-    p.add_argument(
-        "--pool",
-        choices=["maxmean", "last"],
-        default=bilstm.POOL,
-        help="read the LSTM by max+mean over time (default) or its last state (the book)",
-    )
-    p.add_argument(
-        "--max-len", type=positive_int, default=None, help="default: 90th length percentile"
-    )
-    p.add_argument(
-        "--keep-tail",
-        type=non_negative_int,
-        default=vocab_module.KEEP_TAIL,
-        help="a document cut at --max-len keeps its last N tokens, a post's signature "
-        "(default: %(default)s)",
-    )
-    p.add_argument(
-        "--word-dropout",
-        type=fraction,
-        default=bilstm.WORD_DROPOUT,
-        help="share of training tokens replaced by the unknown word each batch "
-        "(default: %(default)s)",
-    )
-    p.add_argument(
-        "--distill",
-        type=fraction,
-        default=None,
-        help="weight of the bag-of-words teacher in the training loss, 0 = plain cross-entropy "
-        f"(default: {bilstm.DISTILL} on 20 Newsgroups, 0 on the Chinese reviews, where it did "
-        "not help)",
-    )
-    p.add_argument(
-        "--distill-temp",
-        type=positive_float,
-        default=bilstm.DISTILL_TEMP,
-        help="distillation temperature (default: %(default)s)",
-    )
-    p.add_argument(
-        "--chinese-tokens",
-        choices=["jieba", "chars", "both"],
-        default="both",
-        help="Chinese corpora: jieba words (§16.3), single characters, or both (default)",
-    )
-    p.add_argument(
-        "--embed-init",
-        choices=["ppmi", "random"],
-        default="ppmi",
-        help="start the embedding from PPMI+SVD word vectors of the training text (default) "
-        "or from random numbers",
-    )
-    p.add_argument(
-        "--freeze-embeddings",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="keep the starting word vectors fixed during training",
-    )
-    p.add_argument(
-        "--refit",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="after early stopping, train a new LSTM (and baseline) on training + validation "
-        "for the chosen number of epochs; doubles the training time",
-    )
-    p.add_argument("--seed", type=non_negative_int, default=0, help="(default: %(default)s)")
+    p.add_argument("--seed", type=non_negative_int, default=None, help="(default: 0)")
     p.add_argument(
         "--limit",
         type=positive_int,
         default=None,
         help="train on the first N documents (the book recipe: test on the first N too)",
     )
-    p.add_argument(
-        "--remove-all",
-        action="store_true",
-        help="bydate: also drop Subject, quotes and signatures (the harder setting)",
-    )
     p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
     p.add_argument(
         "--device", type=device_option, default="auto", help=DEVICE_HELP + " (default: auto)"
     )
     p.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT)
-    p.add_argument(
-        "--predict",
-        metavar="TEXT_OR_FILE",
-        default=None,
-        help="classify a text (or the contents of a file) with the saved model",
-    )
     return p
 
 
-def parse_args(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.predict is not None and not args.predict.strip():
-        parser.error("--predict needs a text with at least one word (or the path of a text file)")
-    for key, value in RECIPE_DEFAULTS[args.recipe].items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    if args.distill is None:  # measured: +1.2 to +1.7 points on bydate, none on the reviews
-        args.distill = 0.0 if args.corpus in ("chnsenticorp", "waimai") else bilstm.DISTILL
-    if args.recipe == "book" and args.corpus not in ("20news", "20news-bydate"):
+def book_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> BookSettings:
+    if args.corpus is not None and args.corpus not in BOOK_CORPORA:
         parser.error("--recipe book runs on --corpus 20news (the book's) or 20news-bydate")
-    if args.recipe == "book" and args.batch_size != BOOK_BATCH:
+    if args.batch_size not in (None, BOOK_BATCH):
         parser.error("--recipe book trains on one message at a time (--batch-size 1)")
-    return args
+    return settings_from(BookSettings, args)
 
 
-def print_sections_16_1_and_16_3() -> None:
-    print("== §16.1 数据准备 tensor shapes ==")
-    for what, value in section_16_1().items():
-        shown = tuple(value) if isinstance(value, torch.Size) else value.tolist()
-        print(f"  {what:<26} {shown}")
-    print("== §16.3 中文分词 jieba ==")
-    print(f"  全模式 full mode:    {' '.join(jieba_words('我来到北京清华大学', cut_all=True))}")
-    print(f"  精确模式 default:    {' '.join(jieba_words('我来到北京清华大学'))}")
+def chosen_recipe(argv: list[str]) -> str:
+    probe = argparse.ArgumentParser(add_help=False)
+    probe.add_argument("--recipe", default="fast")
+    return probe.parse_known_args(argv)[0].recipe
+
+
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
+    argv = command_line(argv)
+    if chosen_recipe(argv) != "book" or {"-h", "--help"} & set(argv) and "book" not in argv:
+        try:
+            import fast_recipe  # the modern recipe, beside this file (beyond the book)
+        except ImportError:
+            print(
+                "error: the modern recipe (fast_recipe.py) is not beside this file — "
+                "run with --recipe book, or copy the whole ch16_textcls folder",
+                file=sys.stderr,
+            )
+            return 1
+        return fast_recipe.main(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = book_settings(parser, args)
     try:
-        if args.predict is not None:
-            text = args.predict
-            if Path(text).is_file():
-                text = Path(text).read_text(encoding="utf-8", errors="replace")
-            for name, prob in predict_text(args.out_dir / args.corpus, text):
-                print(f"{prob:6.1%}  {name}")
-            return 0
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        print_sections_16_1_and_16_3()
-        run_book(args) if args.recipe == "book" else run_fast(args)
-    except (DataError, BundleError) as err:
+        print_section_16_1()
+        print_section_16_3()
+        run_book(settings, resolve_data_dir(args.data_dir), args.out_dir)
+    except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0

@@ -180,12 +180,13 @@ def test_checkpoint_round_trip(tmp_path):
 def test_resume_continues_the_epoch_count_like_the_books_reruns(tmp_path, capsys):
     """§11.4: each run of the book's script trains one more epoch from the saved model."""
     for epochs in ("1", "2", "3"):
-        args = mnist.parse_args(
+        o = mnist.parse(
             _train_args(tmp_path, "--recipe", "book", "--epochs", epochs)
             + (["--resume"] if epochs != "1" else [])
         )
-        result = mnist.run(args)
-        assert [h["epoch"] for h in result["history"]] == [int(epochs)]
+        data = mnist.load_data(o.data_dir, o.limit)
+        result = mnist.run(o.settings, data, o.device, o.checkpoint, o.resume)
+        assert [h["epoch"] for h in result.history] == [int(epochs)]
     assert mnist.load_checkpoint(tmp_path / "mnist_book_book.pt")["epoch"] == 3
     assert "using the" in capsys.readouterr().out  # says it fell back to the sample
 
@@ -321,20 +322,9 @@ def test_benchmark_variants_and_profile_run():
 def test_book_recipe_reaches_the_books_accuracy(book, tmp_path):
     folder, is_sample = mnist.find_mnist(mnist.resolve_data_dir(None))
     assert not is_sample, "full MNIST needed — run: python data/fetch.py mnist"
-    args = mnist.parse_args(
-        [
-            "--recipe",
-            "book",
-            "--epochs",
-            "5",
-            "--out-dir",
-            str(tmp_path),
-            "--no-save-model",
-            "--device",
-            "cpu",
-        ]
-    )
-    history = {h["epoch"]: h for h in mnist.run(args)["history"]}
+    settings = mnist.Settings.of("book", "book", epochs=5)
+    trained = mnist.run(settings, mnist.load_data(folder.parent), "cpu", save_model=False)
+    history = {h["epoch"]: h for h in trained.history}
     for epoch, (acc, _loss) in mnist.BOOK_11_5.items():
         # Trained: the count moves by up to 10 images with the thread count and the CPU's kernels
         # (measured: 9159–9167 / 9379–9385 / 9470–9479 / 9559–9569 after 2–5 epochs on AVX2 with
@@ -352,12 +342,10 @@ def test_book_recipe_reaches_the_books_accuracy(book, tmp_path):
 
 @pytest.mark.fulldata
 def test_fast_recipe_on_the_book_net(book, tmp_path):
-    args = mnist.parse_args(
-        ["--epochs", "8", "--out-dir", str(tmp_path), "--no-save-model", "--device", "cpu"]
-    )
-    result = mnist.run(args)
-    assert not result["is_sample"]
-    final = result["history"][-1]["correct"]
+    data = mnist.load_data(mnist.resolve_data_dir(None))
+    assert not data.is_sample
+    trained = mnist.run(mnist.Settings.of("fast", "book", epochs=8), data, "cpu", save_model=False)
+    final = trained.history[-1]["correct"]
     book.at_least("11.5", "correct of 10000, fast recipe, book Net, 8 epochs", 9900, final)
 
 
@@ -422,6 +410,107 @@ def test_compare_writes_the_table_and_png_on_the_sample(tmp_path, capsys):
     assert [r.split("|")[1].strip() for r in rows] == list(compare.MODELS)
     assert "1,199,882" in out and "34,826" in out
     assert (tmp_path / "compare.png").stat().st_size > 10000
+
+
+def test_compare_trains_exactly_what_mnist_py_trains(tmp_path):
+    """One loop, seeded before the model is built: ours-book in compare.py starts from the
+    weights mnist.py starts from, so the first epoch's loss is the same number in both."""
+    compare = _compare()
+    data = compare.load_data(_sample_only_data_dir(tmp_path), 300)
+    ours = compare.run_ours("ours-book", data, 1, None, "cpu", lambda *_: None)
+    o = mnist.parse(_train_args(tmp_path, "--epochs", "1", "--no-save-model"))
+    assert o.settings.epochs == 1 and o.settings.seed == compare.SEED
+    planned = mnist.Settings.of("fast", "book")  # compare plans the recipe's full schedule
+    first = mnist.train(planned, data, "cpu", on_epoch=lambda end: True).history[0]
+    assert ours["history"][0]["train_loss"] == first["train_loss"]
+    assert ours["history"][0]["acc"] == 100 * first["correct"] / first["total"]
+    # and the seed is what decides it: another seed, another start
+    other = mnist.train(
+        mnist.Settings.of("fast", "book", seed=2), data, "cpu", on_epoch=lambda end: True
+    ).history[0]
+    assert other["train_loss"] != first["train_loss"]
+
+
+def test_settings_take_each_recipes_defaults_and_the_given_values():
+    assert mnist.Settings.of("book", "book") == mnist.Settings(
+        recipe="book", model="book", **mnist.BOOK_DEFAULTS
+    )
+    wide = mnist.Settings.of("fast", "wide", lr=None, epochs=3)
+    assert (wide.epochs, wide.batch_size, wide.lr) == (
+        3,
+        *[mnist.FAST_DEFAULTS["wide"][k] for k in ("batch_size", "lr")],
+    )
+    assert mnist.parse([]).settings == mnist.Settings()
+
+
+def test_section_11_1_reads_the_npz_layouts_and_writes_the_digit(tmp_path, capsys, monkeypatch):
+    """§11.1's second method: Keras's mnist.npz (digit labels) and the book's layout (one-hot
+    labels, flat rows) read to the same arrays as the IDX files; X_train[1] written as a PNG."""
+    import cv2
+
+    data = mnist.load_data(_sample_only_data_dir(tmp_path))
+    keras_file, book_file = tmp_path / "keras.npz", tmp_path / "book.npz"
+    np.savez(
+        keras_file,
+        x_train=data.train_images,
+        y_train=data.train_labels,
+        x_test=data.test_images,
+        y_test=data.test_labels,
+    )
+    eye = np.eye(10, dtype=np.float32)
+    np.savez(
+        book_file,
+        trainInps=data.train_images.reshape(-1, 784) / 255.0,
+        trainTargs=eye[data.train_labels],
+        testInps=data.test_images.reshape(-1, 784) / 255.0,
+        testTargs=eye[data.test_labels],
+    )
+    for path in (keras_file, book_file):
+        keys, ((x, y), (xt, yt)) = mnist.load_npz(path)
+        assert np.array_equal(x, data.train_images) and np.array_equal(y, data.train_labels)
+        assert np.array_equal(xt, data.test_images) and np.array_equal(yt, data.test_labels)
+    assert mnist.load_npz(keras_file)[0] == ["x_train", "y_train", "x_test", "y_test"]
+    with pytest.raises(mnist.DataError, match="expected x_train"):
+        np.savez(tmp_path / "other.npz", a=np.zeros(3))
+        mnist.load_npz(tmp_path / "other.npz")
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "no keras"))
+    data_dir = _sample_only_data_dir(tmp_path)
+    mnist.print_section_11_1(data, data_dir, tmp_path)
+    out = capsys.readouterr().out
+    assert "Rows: 1000, columns: 784" in out and "keras.datasets.mnist.load_data()" in out
+    assert f"label {int(data.train_labels[1])}" in out and "erratum 16" in out
+    digit = cv2.imdecode(np.fromfile(tmp_path / "digit_x_train_1.png", np.uint8), 0)
+    assert np.array_equal(digit, data.train_images[1])
+
+    (data_dir / "mnist").mkdir(exist_ok=True)
+    shutil.copy(keras_file, data_dir / "mnist" / "mnist.npz")
+    mnist.print_section_11_1(data, data_dir, tmp_path)
+    assert "the same arrays as the IDX files: True" in capsys.readouterr().out
+
+
+def test_keras_load_data_reads_the_same_arrays(tmp_path, monkeypatch):
+    """Keras 3's keras.datasets.mnist.load_data() on a file at Keras's place gives the arrays
+    load_npz gives (its download step is replaced: this machine has no network)."""
+    pytest.importorskip("keras")
+    from keras.src.datasets import mnist as keras_mnist
+
+    data = mnist.load_data(_sample_only_data_dir(tmp_path))
+    home = tmp_path / "keras home 中文"
+    (home / "datasets").mkdir(parents=True)
+    path = home / "datasets" / "mnist.npz"
+    np.savez(
+        path,
+        x_train=data.train_images,
+        y_train=data.train_labels,
+        x_test=data.test_images,
+        y_test=data.test_labels,
+    )
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.setattr(keras_mnist, "get_file", lambda **_: str(path))
+    (kx, ky), (kxt, kyt) = mnist.keras_load_data()
+    _, ((x, y), (xt, yt)) = mnist.load_npz(mnist.keras_npz_path())
+    assert np.array_equal(kx, x) and np.array_equal(ky, y) and np.array_equal(kyt, yt)
 
 
 def test_seconds_to_reach_and_the_speedup():
