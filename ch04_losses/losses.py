@@ -106,7 +106,24 @@ def nll_book_call(sample, target) -> str:
         return f"RuntimeError: {err}"
 
 
-# §4.7 NLLLoss2d is deprecated: NLLLoss takes (N, C, H, W) input and (N, H, W) targets itself.
+# §4.7 the book's call, run: nn.NLLLoss2d() still exists, warns that it is deprecated, and its
+# call on the book's sample and float target raises, as the book found ("报错").
+def nll2d_book_call(sample, target) -> tuple[str, str]:
+    """(the deprecation warning's first sentence, the error the call ends in)."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        criterion = nn.NLLLoss2d()
+        try:
+            result = f"{criterion(sample, target).item():.4f}"
+        except RuntimeError as err:
+            result = f"RuntimeError: {err}"
+    warned = next((str(w.message) for w in caught if w.category is FutureWarning), "no warning")
+    return warned.split(". ")[0], result
+
+
+# §4.7 today: NLLLoss takes (N, C, H, W) input and (N, H, W) targets itself.
 def nll_per_pixel(seed: int = 0) -> tuple[float, float]:
     gen = torch.Generator().manual_seed(seed)
     log_probs = F.log_softmax(torch.randn(2, 3, 4, 4, generator=gen), dim=1)  # N=2, C=3, 4×4
@@ -160,7 +177,9 @@ def main(argv=None) -> None:
         f"      旧版 log(x + 1e-12) 的公式 formula with the old log(x + 1e-12):   "
         f"{bce_old_pytorch(sample, target):.4f}   ← 书中的数 the book's number"
     )
-    print(f"      今天 log 截断于 -100 formula with today's log clamp at -100: {bce_new_clamp(sample, target):.4f}")
+    print(
+        f"      今天 log 截断于 -100 formula with today's log clamp at -100: {bce_new_clamp(sample, target):.4f}"
+    )
     p, lg = bce_valid_example()
     print(
         f"      正确用法 valid use: BCELoss(sigmoid(logits), 0/1 labels) = {p:.4f}, "
@@ -181,12 +200,12 @@ def main(argv=None) -> None:
 
     print()
     show("4.6", "NLLLoss", "error", nll_book_call(sample, target))
+    warned, result = nll2d_book_call(sample, target)
+    show("4.7", "NLLLoss2d", "error", f"{result}  (FutureWarning: {warned})")
     loss, by_hand = nll_per_pixel()
-    show(
-        "4.7",
-        "NLLLoss2d",
-        "error",
-        f"已弃用 deprecated; NLLLoss on (N,C,H,W) = {loss:.4f}, 手算 by hand {by_hand:.4f}",
+    print(
+        f"      正确用法 valid use: NLLLoss on (N, C, H, W) log-probabilities and (N, H, W) class "
+        f"indices = {loss:.4f}, 手算 by hand {by_hand:.4f}"
     )
 
 

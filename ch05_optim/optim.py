@@ -119,6 +119,26 @@ def torch_defaults(name: str) -> dict:
     return {k: params[k].default for k in keep if k in params}
 
 
+# §5.1 says SGD "supports a learning-rate decay". torch.optim.SGD's decay is weight_decay: an L2
+# pull, λ·θ added to the gradient. A learning rate that decays comes from a scheduler.
+def sgd_decay_facts(lr: float = 0.1, weight_decay: float = 0.5, gamma: float = 0.5) -> dict:
+    import inspect
+
+    names = [k for k in inspect.signature(torch.optim.SGD.__init__).parameters if "decay" in k]
+    theta = torch.ones(1, requires_grad=True)
+    opt = torch.optim.SGD([theta], lr=lr, weight_decay=weight_decay)
+    theta.grad = torch.zeros(1)  # no gradient at all: only the weight decay moves θ
+    opt.step()
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    schedule = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+    lrs = []
+    for _ in range(3):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        schedule.step()
+    return dict(decay_options=names, theta_after_one_step=theta.item(), lr_per_epoch=lrs)
+
+
 def least_squares_problem(seed: int = 0):
     """A small ill-conditioned least-squares loss in 5 parameters: L(θ) = mean((Aθ - b)²)."""
     gen = torch.Generator().manual_seed(seed)
@@ -297,6 +317,14 @@ def main(argv=None) -> None:
             f"§{SECTIONS[name]} {name:<9} max|ours - torch.optim| = {gap:.2e}  "
             f"{'√' if gap < 1e-10 else '×'}"
         )
+
+    facts = sgd_decay_facts()
+    print(
+        f"§5.1 书中 book 'SGD 支持学习衰减率' (a learning-rate decay)  今天 today SGD's only decay "
+        f"option is {facts['decay_options']}: L2, θ 1 → {facts['theta_after_one_step']:.2f} in one "
+        f"step with zero gradient (lr 0.1, λ 0.5); a decaying learning rate needs a scheduler: "
+        f"ExponentialLR(γ=0.5) gives {facts['lr_per_epoch']}"
+    )
 
     print("\n== 书中默认值 (Keras) vs. torch.optim: the book's defaults vs. torch.optim's ==")
     for name, book in BOOK_DEFAULTS.items():

@@ -4,6 +4,7 @@ Run:  python ch09_conv/conv.py
 """
 
 import argparse
+import ast
 
 import torch
 import torch.nn.functional as F
@@ -67,6 +68,50 @@ def output_size_table(n: int = 16, kernel: int = 3) -> list[tuple[int, int, int,
     return rows
 
 
+# §9.1 / §9.2 the signature as the book prints it: stride=1, padding=0, dilation=1; bias
+# optional; groups listed without a default
+BOOK_CONV_DEFAULTS = dict(bias=None, stride=1, padding=0, dilation=1)
+
+
+def documented_defaults(fn) -> dict:
+    """A torch function's keyword defaults. F.conv2d is a C++ builtin with no Python signature
+    (inspect.signature fails); its docstring's first line is the signature, parsed as Python."""
+    head = fn.__doc__.strip().splitlines()[0].split("->")[0]
+    args = ast.parse(f"def {head}: pass").body[0].args
+    names = [a.arg for a in args.args][len(args.args) - len(args.defaults) :]
+    return {n: ast.literal_eval(d) for n, d in zip(names, args.defaults, strict=True)}
+
+
+def defaults_are_what_runs(seed: int = 0) -> bool:
+    """conv2d and conv1d called without the options equal the calls that spell the defaults."""
+    torch.manual_seed(seed)
+    x2, w2, x1, w1 = (
+        torch.randn(1, 2, 6, 6),
+        torch.randn(3, 2, 3, 3),
+        torch.randn(1, 2, 9),
+        torch.randn(3, 2, 3),
+    )
+    spelled = dict(bias=None, stride=1, padding=0, dilation=1, groups=1)
+    return torch.equal(F.conv2d(x2, w2), F.conv2d(x2, w2, **spelled)) and torch.equal(
+        F.conv1d(x1, w1), F.conv1d(x1, w1, **spelled)
+    )
+
+
+def print_signatures() -> None:
+    for fn in (F.conv2d, F.conv1d):
+        today = documented_defaults(fn)
+        same = all(today[k] == v for k, v in BOOK_CONV_DEFAULTS.items())
+        shown = ", ".join(f"{k}={v}" for k, v in today.items())
+        print(
+            f"§9 F.{fn.__name__}(input, weight, {shown})  书中 book "
+            + ", ".join(f"{k}={v}" for k, v in BOOK_CONV_DEFAULTS.items())
+            + f" {'√' if same else '×'}; groups={today['groups']} (书中未给默认值 no default in the book)"
+        )
+    print(
+        f"   不写这些参数 = 写出默认值 leaving them out = spelling the defaults: {defaults_are_what_runs()}"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第9章 卷积层 convolution (§9.1, §9.2)")
 
@@ -74,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> None:
     build_parser().parse_args(argv)
 
-    print("== §9.1 Conv2d 二维卷积 ==")
+    print("== §9.1 / §9.2 函数定义 signatures and defaults ==")
+    print_signatures()
+    print("\n== §9.1 Conv2d 二维卷积 ==")
     y = conv2d_book()
     print(f"F.conv2d(ones(4,4), [[.1,.2],[.3,.4]]) =\n{y[0, 0]}")
     by_hand = conv2d_by_hand(torch.ones(4, 4), torch.tensor([[0.1, 0.2], [0.3, 0.4]]))
@@ -98,7 +145,9 @@ def main(argv=None) -> None:
         torch.arange(16.0).view(2, 8), torch.tensor([[0.1, 0.2, 0.3], [1.0, 1.0, 1.0]])
     )
     print(f"§9.2 两个通道 two channels  书中 book 27.8, 31.4  今天 today {y2[0]:.1f}, {y2[1]:.1f}")
-    print(f"     全部 all: {[round(v, 2) for v in y2]}   手算 by hand: {[round(v, 2) for v in by_hand2]}")
+    print(
+        f"     全部 all: {[round(v, 2) for v in y2]}   手算 by hand: {[round(v, 2) for v in by_hand2]}"
+    )
     print("     27.8 = (0·.1 + 1·.2 + 2·.3) + (8 + 9 + 10)")
 
     print("\n== 输出长度 output size floor((n + 2p - d(k-1) - 1)/s) + 1, n=16, k=3 ==")

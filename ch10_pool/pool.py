@@ -4,6 +4,7 @@ Run:  python ch10_pool/pool.py
 """
 
 import argparse
+import ast
 
 import torch
 import torch.nn.functional as F
@@ -49,6 +50,48 @@ def ceil_mode_and_padding() -> dict[str, torch.Tensor]:
     }
 
 
+# §10.1 the signature as the book prints it
+BOOK_MAX_POOL2D = dict(stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False)
+
+
+def documented_defaults(fn) -> dict:
+    """A torch function's keyword defaults. F.max_pool2d is a dispatch wrapper whose
+    inspect.signature is (*args, **kwargs); its docstring's first line is the signature."""
+    head = fn.__doc__.strip().splitlines()[0].split("->")[0]
+    args = ast.parse(f"def {head}: pass").body[0].args
+    names = [a.arg for a in args.args][len(args.args) - len(args.defaults) :]
+    return {n: ast.literal_eval(d) for n, d in zip(names, args.defaults, strict=True)}
+
+
+def stride_none_is_kernel_size() -> bool:
+    """stride=None (the default) means stride = kernel_size: the windows do not overlap."""
+    x = grid_4x5()
+    return torch.equal(F.max_pool2d(x, 2), F.max_pool2d(x, kernel_size=2, stride=2))
+
+
+def with_indices() -> tuple[torch.Tensor, torch.Tensor]:
+    """return_indices=True: (maxima, their flat positions in each H×W plane)."""
+    return F.max_pool2d(grid_4x5(), kernel_size=2, return_indices=True)
+
+
+def print_signature() -> None:
+    today = documented_defaults(F.max_pool2d)
+    same = {k: today[k] == v for k, v in BOOK_MAX_POOL2D.items()}
+    print(
+        "§10.1 F.max_pool2d(input, kernel_size, "
+        + ", ".join(f"{k}={v}" for k, v in today.items())
+        + f")  书中 book 相同 same: {all(same.values())}"
+    )
+    values, indices = with_indices()
+    print(
+        f"      stride=None 即 means kernel_size: {stride_none_is_kernel_size()}; "
+        f"return_indices=True → maxima {values[0, 0].int().tolist()}, "
+        f"positions {indices[0, 0].tolist()} (0..19 row by row: the position is the value)"
+    )
+    three_d = F.max_pool2d(grid_4x5()[0], 2)  # the book's (channels, H, W) input, no batch
+    print(f"      三维输入 a (channels, H, W) input as the book says: shape {tuple(three_d.shape)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第10章 池化层 pooling (§10.1–10.3)")
 
@@ -56,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> None:
     build_parser().parse_args(argv)
     print(f"x = 0..19 排成 as 4×5:\n{grid_4x5()[0, 0]}\n")
+    print_signature()
 
     y = max_pool2d_book()[0, 0]
     print(f"§10.1 max_pool2d 最大池化  书中 book [[6, 8], [16, 18]]  今天 today {y.int().tolist()}")

@@ -33,20 +33,13 @@ class ImageError(Exception):
     """An input that cannot be used: one line naming the path."""
 
 
-# ---------------------------------------------------------------- inputs
+# ================================================================ files: any path, read and written safely
 
 
 def sample_photo_path() -> Path:
     from matplotlib import cbook
 
     return Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
-
-
-# OpenCV's imread/imwrite/VideoCapture/VideoWriter hand the path to the C runtime as bytes; on
-# Windows a path with Chinese (any non-ASCII) characters then cannot be opened (opencv-python#211,
-# opencv#18305), and a per-user Python puts even matplotlib's sample photo under C:\Users\张三\.
-# So images go through numpy (np.fromfile + imdecode, imencode + tofile) and videos are opened
-# under an ASCII name relative to their folder (the working directory holds the Unicode path).
 
 
 def read_image(path: Path, flags=cv2.IMREAD_COLOR) -> np.ndarray:
@@ -144,82 +137,34 @@ def open_video(path: Path) -> cv2.VideoCapture:
     return cap
 
 
-def chessboard(cols=8, rows=6, square=40) -> np.ndarray:
-    """cols×rows squares filling the image (no margin): (cols-1)·(rows-1) inner corners."""
-    yy, xx = np.mgrid[0 : rows * square, 0 : cols * square]
-    return np.where((yy // square + xx // square) % 2 == 0, 0, 255).astype(np.uint8)
-
-
-def inner_corners(cols=8, rows=6, square=40) -> np.ndarray:
-    """True positions (x, y) of the inner corners, in pixel-centre coordinates."""
-    return np.array(
-        [(c * square - 0.5, r * square - 0.5) for r in range(1, rows) for c in range(1, cols)]
-    )
-
-
-def shapes_image() -> tuple[np.ndarray, int, int]:
-    """White filled shapes on black: 4 outlines, 3 of the holes. Returns (image, outlines, holes)."""
-    img = np.zeros((300, 400), np.uint8)
-    cv2.rectangle(img, (20, 20), (140, 120), 255, -1)
-    cv2.rectangle(img, (50, 50), (110, 90), 0, -1)  # hole 1
-    cv2.circle(img, (250, 70), 50, 255, -1)
-    triangle = np.array([[40, 280], [140, 280], [90, 170]], np.int32)
-    cv2.fillPoly(img, [triangle], 255)
-    cv2.rectangle(img, (200, 160), (380, 280), 255, -1)
-    cv2.circle(img, (250, 220), 25, 0, -1)  # hole 2
-    cv2.circle(img, (330, 220), 25, 0, -1)  # hole 3
-    return img, 4, 3
-
-
-def two_tone_image() -> tuple[np.ndarray, dict[int, int]]:
-    """100×100: the left 30 columns are 40, the rest 200 → histogram {40: 3000, 200: 7000}."""
-    img = np.full((100, 100), 200, np.uint8)
-    img[:, :30] = 40
-    return img, {40: 3000, 200: 7000}
-
-
-def morphology_shapes() -> np.ndarray:
-    """A small binary picture (the book's demo PNG is not distributed): a plus, a bar, a ring."""
-    a = np.zeros((20, 30), bool)
-    a[3:14, 7] = a[8, 2:13] = True  # plus, one pixel wide
-    a[3:6, 16:27] = True  # a 3-pixel-thick bar
-    yy, xx = np.mgrid[0:20, 0:30]
-    r = np.hypot(yy - 14, xx - 21)
-    a |= (r >= 2.5) & (r <= 4.5)  # a ring
-    return a
-
-
-def thick_shapes() -> np.ndarray:
-    """Thick binary letters-like shapes for thinning: an L, a filled rectangle, a thick ring."""
-    a = np.zeros((60, 90), bool)
-    a[5:55, 5:17] = True
-    a[43:55, 5:40] = True  # L
-    a[8:30, 50:85] = True  # rectangle
-    yy, xx = np.mgrid[0:60, 0:90]
-    r = np.hypot(yy - 45, xx - 67)
-    a |= (r >= 7) & (r <= 13)  # thick ring
-    return a
-
-
-def write_moving_square_video(path: Path, frames=30, size=(160, 120), fps=10) -> Path:
-    """MJPG in an AVI container: OpenCV's own writer, so the pip wheel can write and read it.
-    Written under an ASCII temporary name in the target folder, then renamed (any path)."""
-    with temporary_beside(path, ".avi") as tmp:
-        with opencv_name(tmp) as name:
-            writer = cv2.VideoWriter(name, cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
-        if not writer.isOpened():
-            raise ImageError(f"cannot create video {path} — check that --out-dir is writable")
-        w, h = size
-        for i in range(frames):
-            frame = np.zeros((h, w, 3), np.uint8)
-            x = 5 + i * (w - 40) // max(frames - 1, 1)
-            cv2.rectangle(frame, (x, 40), (x + 30, 70), (0, 200, 255), -1)
-            writer.write(frame)
-        writer.release()
+def save_figure(fig, path: Path) -> Path:
+    """Write a matplotlib figure to a temporary name, then rename: never a half-written PNG."""
+    with temporary_beside(path, ".png") as tmp:
+        fig.savefig(tmp, dpi=90)
     return path
 
 
-# ---------------------------------------------------------------- §12.2 heat map
+def save_side_by_side(
+    path: Path, title: str, panels: list[tuple[str, np.ndarray]], cmap="gray"
+) -> Path:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4 * len(panels), 3.6))
+
+    axes = fig.subplots(1, len(panels))
+    for ax, (name, img) in zip(np.atleast_1d(axes), panels, strict=True):
+        if img.ndim == 3:
+            ax.imshow(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+        else:
+            ax.imshow(img, cmap=cmap, interpolation="nearest")
+        ax.set_title(name, fontsize=9)
+        ax.set_axis_off()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+# ================================================================ §12.2 热点图 heat map
 
 
 def heat_map(seed=0, shape=(300, 400), clusters=20, per_cluster=200, sigma=10.0):
@@ -273,7 +218,68 @@ def total_variation(a: np.ndarray) -> float:
     return float(np.abs(np.diff(a, axis=0)).sum() + np.abs(np.diff(a, axis=1)).sum())
 
 
-# ---------------------------------------------------------------- §12.3 Gaussian blur
+def book_covariance_warns(runs: int = 400, clusters: int = 100, seed: int = 0) -> float:
+    """Share of runs of §12.2's loop (100 clusters, its a, b, c draws) in which at least one
+    covariance [[a, c], [c, b]] is not positive-semidefinite (c² > a·b): numpy then warns
+    "covariance is not symmetric positive-semidefinite". heat_map passes check_valid="ignore"."""
+    rng = np.random.default_rng(seed)
+    a = 50 + rng.integers(50, 200, (runs, clusters))
+    b = 50 + rng.integers(50, 200, (runs, clusters))
+    c = (a + b) * rng.normal(size=(runs, clusters)) * 0.2
+    return float((c**2 > a * b).any(axis=1).mean())
+
+
+def book_histogram_shape(shape=(300, 400)) -> tuple[int, int]:
+    """§12.2's bins=(np.arange(0, w), np.arange(0, h)): w edges make w − 1 bins, so the count map
+    is one row and one column short of the picture (heat_map uses w + 1 edges)."""
+    h, w = shape
+    hist, _, _ = np.histogram2d([], [], bins=(np.arange(0, w), np.arange(0, h)))
+    return hist.T.shape
+
+
+def print_section_12_2(out_dir: Path) -> None:
+    hist, heat = heat_map()
+    ratio = heat.sum() / hist.sum()
+    smoother = total_variation(heat) / total_variation(hist)
+    base = outline_map(hist.shape)
+    overlay, alpha = overlay_heat(base, heat)
+    hottest = np.unravel_index(heat.argmax(), heat.shape)
+    cold = alpha < 1e-3
+    base_rgb = cv2.cvtColor(base, cv2.COLOR_BGR2RGB) / 255
+    png = save_side_by_side(
+        out_dir / "12.2_heatmap.png",
+        "§12.2 heat map",
+        [
+            ("np.histogram2d counts", hist),
+            ("gaussian_filter sigma=10", heat),
+            (
+                "over a map (alpha = heat / max)",
+                cv2.cvtColor(np.round(overlay * 255).astype(np.uint8), cv2.COLOR_RGB2BGR),
+            ),
+        ],
+        cmap="inferno",
+    )
+    print(
+        f"§12.2 {int(hist.sum())} 个点 points; 滤波后/前总和 sum after filter / before = "
+        f"{ratio:.5f}; 总变差 total variation ×{smoother:.3f}"
+    )
+    print(
+        f"      叠加 overlay: 最热点不透明 alpha at the hottest pixel {alpha[hottest]:.3f}; "
+        f"{cold.mean():.1%} of the map see-through (alpha < 0.001), equal to the base there: "
+        f"{bool(np.allclose(overlay[cold], base_rgb[cold], atol=1e-3))}  "
+        f"(书中的中国地图未随书发布 the book's map of China is not distributed: "
+        f"a drawn outline stands in)  → {png}"
+    )
+    short = book_histogram_shape(hist.shape)
+    print(
+        f"      书中的协方差 the book's random covariance is not positive-semidefinite in "
+        f"{book_covariance_warns():.0%} of its runs (numpy warns; heat_map passes "
+        f"check_valid='ignore'); its bins=np.arange(0, w) count a {short[0]}×{short[1]} map for "
+        f"a {hist.shape[0]}×{hist.shape[1]} picture (heat_map: w + 1 edges)"
+    )
+
+
+# ================================================================ §12.3 高斯滤波 Gaussian blur
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -299,7 +305,28 @@ def book_gaussian_call_is_plain(image) -> bool:
     return bool(np.array_equal(book, cv2.GaussianBlur(image, (3, 3), sigmaX=3, sigmaY=3)))
 
 
-# ---------------------------------------------------------------- §12.4 rotation and flips
+def print_section_12_3(image_path: Path, out_dir: Path) -> None:
+    clean = cv2.cvtColor(read_image(image_path), cv2.COLOR_BGR2GRAY)
+    noisy = add_noise(clean)
+    blurred = cv2.GaussianBlur(noisy, (5, 5), 1.5)
+    print(
+        f"§12.3 Gaussian blur: PSNR noisy {psnr(noisy, clean):.2f} dB → blurred (5×5, σ=1.5) "
+        f"{psnr(blurred, clean):.2f} dB"
+    )
+    for k, s, p in blur_table(clean, noisy):
+        print(f"      ksize {k}  σ {s:<4}  PSNR {p:.2f} dB")
+    print(
+        f"      the book's GaussianBlur(src, (3,3), 3, KSIZE): KSIZE lands on dst and is "
+        f"ignored (same result: {book_gaussian_call_is_plain(clean)})"
+    )
+    save_side_by_side(
+        out_dir / "12.3_gaussian.png",
+        "§12.3 Gaussian blur",
+        [("noisy", noisy), ("GaussianBlur 5×5 σ=1.5", blurred)],
+    )
+
+
+# ================================================================ §12.4 图片翻转 rotation and flips
 
 
 def rotate(image, angle, scale=1.0, center=None):
@@ -338,7 +365,45 @@ def flips_agree_with_numpy(image) -> dict[str, bool]:
     }
 
 
-# ---------------------------------------------------------------- §12.5 contours
+def print_section_12_4(image_path: Path, out_dir: Path) -> None:
+    image = read_image(image_path)
+    h, w = image.shape[:2]
+    book_scale = book_rotation_scale(h, w, 60)
+    fit_scale = 1 / book_scale
+    checks = flips_agree_with_numpy(image)
+    print(
+        f"§12.4 rotation 60°: book scale {book_scale:.3f} keeps "
+        f"{fits_after_rotation(image, 60, book_scale):.0%} of the picture, scale "
+        f"{fit_scale:.3f} keeps {fits_after_rotation(image, 60, fit_scale):.0%}; "
+        + ", ".join(f"{k}: {v}" for k, v in checks.items())
+    )
+    save_side_by_side(
+        out_dir / "12.4_rotate.png",
+        "§12.4 rotation and flips",
+        [
+            ("original", image),
+            (f"60°, book scale {book_scale:.2f}", rotate(image, 60, book_scale)),
+            (f"60°, scale {fit_scale:.2f}", rotate(image, 60, fit_scale)),
+            ("cv2.flip(img, -1)", cv2.flip(image, -1)),
+        ],
+    )
+
+
+# ================================================================ §12.5 轮廓检测 contours
+
+
+def shapes_image() -> tuple[np.ndarray, int, int]:
+    """White filled shapes on black: 4 outlines, 3 of the holes. Returns (image, outlines, holes)."""
+    img = np.zeros((300, 400), np.uint8)
+    cv2.rectangle(img, (20, 20), (140, 120), 255, -1)
+    cv2.rectangle(img, (50, 50), (110, 90), 0, -1)  # hole 1
+    cv2.circle(img, (250, 70), 50, 255, -1)
+    triangle = np.array([[40, 280], [140, 280], [90, 170]], np.int32)
+    cv2.fillPoly(img, [triangle], 255)
+    cv2.rectangle(img, (200, 160), (380, 280), 255, -1)
+    cv2.circle(img, (250, 220), 25, 0, -1)  # hole 2
+    cv2.circle(img, (330, 220), 25, 0, -1)  # hole 3
+    return img, 4, 3
 
 
 def find_contours(binary, mode):
@@ -362,7 +427,83 @@ def contour_counts(binary) -> dict:
     )
 
 
-# ---------------------------------------------------------------- §12.6 corners
+# §12.5's other modes and methods, on the same picture
+CONTOUR_MODES = {
+    "RETR_EXTERNAL": cv2.RETR_EXTERNAL,
+    "RETR_LIST": cv2.RETR_LIST,
+    "RETR_CCOMP": cv2.RETR_CCOMP,
+    "RETR_TREE": cv2.RETR_TREE,
+}
+
+
+def contour_modes(binary) -> dict:
+    """Per mode: contours found, and the hierarchy's levels (RETR_LIST builds none: every parent
+    is -1; RETR_CCOMP two: outlines on top, holes under them). Per method: the points kept for
+    the largest rectangle (CHAIN_APPROX_NONE every boundary pixel, SIMPLE its 4 corners)."""
+    modes = {}
+    for name, mode in CONTOUR_MODES.items():
+        contours, hierarchy = cv2.findContours(binary, mode, cv2.CHAIN_APPROX_SIMPLE)
+        parents = hierarchy[0][:, 3]
+        modes[name] = dict(found=len(contours), top_level=int((parents == -1).sum()))
+    points = {}
+    for name in ("CHAIN_APPROX_NONE", "CHAIN_APPROX_SIMPLE"):
+        contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, getattr(cv2, name))
+        points[name] = len(max(contours, key=cv2.contourArea))
+    returned = cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    return dict(
+        modes=modes,
+        points=points,
+        returns=f"{type(returned).__name__} of {len(returned)}",
+        contours_type=type(returned[0]).__name__,
+    )
+
+
+def print_section_12_5(out_dir: Path) -> None:
+    binary, outlines, holes = shapes_image()
+    counts = contour_counts(binary)
+    contours, _ = find_contours(binary, cv2.RETR_TREE)
+    drawn = cv2.cvtColor(binary, cv2.COLOR_GRAY2BGR)
+    cv2.drawContours(drawn, contours, -1, (0, 0, 255), 2)
+    print(
+        f"§12.5 contours: RETR_EXTERNAL {counts['external']} (drawn {outlines}), RETR_TREE "
+        f"{counts['tree']} = {counts['outlines']} outlines + {counts['holes']} holes "
+        f"(drawn {holes}); input unchanged: {counts['input_unchanged']}"
+    )
+    facts = contour_modes(binary)
+    print(
+        "      modes 检索模式: "
+        + ", ".join(
+            f"{name} {m['found']} ({m['top_level']} top-level)"
+            for name, m in facts["modes"].items()
+        )
+    )
+    print(
+        f"      method 近似: the large rectangle keeps {facts['points']['CHAIN_APPROX_NONE']} points "
+        f"with CHAIN_APPROX_NONE, {facts['points']['CHAIN_APPROX_SIMPLE']} with SIMPLE; "
+        f"findContours returns a {facts['returns']} (contours: a {facts['contours_type']}, "
+        "not the list the book says)"
+    )
+    save_side_by_side(
+        out_dir / "12.5_contours.png",
+        "§12.5 findContours (RETR_TREE)",
+        [("binary input", binary), ("contours", drawn)],
+    )
+
+
+# ================================================================ §12.6 角点 corners
+
+
+def chessboard(cols=8, rows=6, square=40) -> np.ndarray:
+    """cols×rows squares filling the image (no margin): (cols-1)·(rows-1) inner corners."""
+    yy, xx = np.mgrid[0 : rows * square, 0 : cols * square]
+    return np.where((yy // square + xx // square) % 2 == 0, 0, 255).astype(np.uint8)
+
+
+def inner_corners(cols=8, rows=6, square=40) -> np.ndarray:
+    """True positions (x, y) of the inner corners, in pixel-centre coordinates."""
+    return np.array(
+        [(c * square - 0.5, r * square - 0.5) for r in range(1, rows) for c in range(1, cols)]
+    )
 
 
 def harris_corners(gray, block_size=2, ksize=3, k=0.04, rel_threshold=0.01):
@@ -394,7 +535,44 @@ def chessboard_subpixel(gray, pattern=(7, 5), margin=40) -> np.ndarray | None:
     return corners.reshape(-1, 2) - margin
 
 
-# ---------------------------------------------------------------- §12.7 histograms
+def print_section_12_6(out_dir: Path) -> None:
+    board = chessboard()
+    truth = inner_corners()
+    response, found = harris_corners(board)
+    err = match_errors(found, truth)
+    sub = chessboard_subpixel(board)
+    sub_err = match_errors(sub, truth) if sub is not None else np.array([np.inf])
+    book_response, book_found = harris_corners(board, block_size=2, ksize=23)
+    book_err = match_errors(book_found, truth)
+    area_ratio = (book_response > 0.01 * book_response.max()).sum() / (
+        response > 0.01 * response.max()
+    ).sum()
+    print(
+        f"§12.6 corners: Harris(2, 3) found {len(found)} (true {len(truth)}), max error "
+        f"{err.max():.2f} px; findChessboardCorners+cornerSubPix {0 if sub is None else len(sub)}"
+        f", max error {sub_err.max():.2f} px; book's Harris(2, 23): {len(book_found)} blobs, "
+        f"max error {book_err.max():.2f} px, marked area ×{area_ratio:.1f}"
+    )
+    marked = cv2.cvtColor(board, cv2.COLOR_GRAY2BGR)
+    for x, y in found:
+        cv2.circle(marked, (round(x), round(y)), 5, (0, 0, 255), 2)
+    book_marked = cv2.cvtColor(board, cv2.COLOR_GRAY2BGR)
+    book_marked[book_response > 0.01 * book_response.max()] = (0, 0, 255)
+    save_side_by_side(
+        out_dir / "12.6_corners.png",
+        "§12.6 Harris corners",
+        [("blockSize 2, ksize 3", marked), ("book: blockSize 2, ksize 23", book_marked)],
+    )
+
+
+# ================================================================ §12.7 直方图 histograms
+
+
+def two_tone_image() -> tuple[np.ndarray, dict[int, int]]:
+    """100×100: the left 30 columns are 40, the rest 200 → histogram {40: 3000, 200: 7000}."""
+    img = np.full((100, 100), 200, np.uint8)
+    img[:, :30] = 40
+    return img, {40: 3000, 200: 7000}
 
 
 def three_histograms(gray, mask=None):
@@ -420,7 +598,65 @@ def time_histograms(gray, repeats=20) -> dict[str, float]:
     }
 
 
-# ---------------------------------------------------------------- §12.8 frames from a video
+def all_equal(histograms) -> bool:
+    first = histograms[0]
+    return all(np.array_equal(first, h) for h in histograms[1:])
+
+
+def save_plot_of_histograms(gray, full, masked, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 3.4))
+
+    a1, a2 = fig.subplots(1, 2)
+    a1.imshow(gray, cmap="gray")
+    a1.set_axis_off()
+    a2.plot(full, label="full")
+    a2.plot(masked, label="mask [100:200, 100:200]")
+    a2.legend()
+    fig.suptitle("§12.7 histogram")
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def print_section_12_7(image_path: Path, out_dir: Path) -> None:
+    two_tone, expected = two_tone_image()
+    two_tone_hists = three_histograms(two_tone)
+    gray = cv2.cvtColor(read_image(image_path), cv2.COLOR_BGR2GRAY)
+    mask = np.zeros_like(gray)
+    mask[100:200, 100:200] = 255  # the book's mask
+    full, masked = three_histograms(gray), three_histograms(gray, mask)
+    t = time_histograms(gray)
+    counts = {v: int(two_tone_hists[2][v]) for v in expected}
+    print(
+        f"§12.7 histograms: two-tone counts {counts} (expected {expected}); three methods "
+        f"identical: {all_equal(two_tone_hists) and all_equal(full)}, with mask: "
+        f"{all_equal(masked)}; time per call "
+        + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in t.items())
+        + f"; np.histogram / np.bincount = {t['np.histogram'] / t['np.bincount']:.1f}×"
+    )
+    save_plot_of_histograms(gray, full[0], masked[0], out_dir / "12.7_histogram.png")
+
+
+# ================================================================ §12.8 视频抽取图片 frames from a video
+
+
+def write_moving_square_video(path: Path, frames=30, size=(160, 120), fps=10) -> Path:
+    """MJPG in an AVI container: OpenCV's own writer, so the pip wheel can write and read it.
+    Written under an ASCII temporary name in the target folder, then renamed (any path)."""
+    with temporary_beside(path, ".avi") as tmp:
+        with opencv_name(tmp) as name:
+            writer = cv2.VideoWriter(name, cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+        if not writer.isOpened():
+            raise ImageError(f"cannot create video {path} — check that --out-dir is writable")
+        w, h = size
+        for i in range(frames):
+            frame = np.zeros((h, w, 3), np.uint8)
+            x = 5 + i * (w - 40) // max(frames - 1, 1)
+            cv2.rectangle(frame, (x, 40), (x + 30, 70), (0, 200, 255), -1)
+            writer.write(frame)
+        writer.release()
+    return path
 
 
 def count_frames(video: Path) -> int:
@@ -449,17 +685,59 @@ def extract_frames(video: Path, out_dir: Path, every: int = 1) -> list[Path]:
     return paths
 
 
-# ---------------------------------------------------------------- §12.9 morphology
+def print_section_12_8(video: Path | None, out_dir: Path) -> None:
+    frames_dir = out_dir / "12.8_frames"
+    if video is None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        video = write_moving_square_video(out_dir / "moving_square.avi", frames=30)
+    total = count_frames(video)
+    paths = extract_frames(video, frames_dir, every=5)
+    print(
+        f"§12.8 video {video.name}: {total} frames; every 5th written: {len(paths)} PNGs "
+        f"(expected {math.ceil(total / 5)}) in {frames_dir}"
+    )
+    frames = [(p.stem, read_image(p)) for p in paths[:6]]
+    save_side_by_side(out_dir / "12.8_frames.png", "§12.8 every 5th frame", frames)
+
+
+# ================================================================ §12.9 形态学图像处理 morphology
+
+
+def morphology_shapes() -> np.ndarray:
+    """A small binary picture (the book's demo PNG is not distributed): a plus, a bar, a ring."""
+    a = np.zeros((20, 30), bool)
+    a[3:14, 7] = a[8, 2:13] = True  # plus, one pixel wide
+    a[3:6, 16:27] = True  # a 3-pixel-thick bar
+    yy, xx = np.mgrid[0:20, 0:30]
+    r = np.hypot(yy - 14, xx - 21)
+    a |= (r >= 2.5) & (r <= 4.5)  # a ring
+    return a
+
+
+def thick_shapes() -> np.ndarray:
+    """Thick binary letters-like shapes for thinning: an L, a filled rectangle, a thick ring."""
+    a = np.zeros((60, 90), bool)
+    a[5:55, 5:17] = True
+    a[43:55, 5:40] = True  # L
+    a[8:30, 50:85] = True  # rectangle
+    yy, xx = np.mgrid[0:60, 0:90]
+    r = np.hypot(yy - 45, xx - 67)
+    a |= (r >= 7) & (r <= 13)  # thick ring
+    return a
+
 
 FOUR = ndimage.generate_binary_structure(2, 1)  # 4-connected "surroundings" (the default)
+
 EIGHT = ndimage.generate_binary_structure(2, 2)  # 8-connected
 
 # §12.9.2's structuring elements: h = must be white, m = must be black
 H1 = np.array([[0, 0, 0], [0, 1, 0], [1, 1, 1]])
-M1 = np.array([[1, 1, 1], [0, 0, 0], [0, 0, 0]])
-H2 = np.array([[0, 0, 0], [1, 1, 0], [0, 1, 0]])
-M2 = np.array([[0, 1, 1], [0, 0, 1], [0, 0, 0]])
 
+M1 = np.array([[1, 1, 1], [0, 0, 0], [0, 0, 0]])
+
+H2 = np.array([[0, 0, 0], [1, 1, 0], [0, 1, 0]])
+
+M2 = np.array([[0, 1, 1], [0, 0, 1], [0, 0, 0]])
 
 # §12.9.1's three line-shaped structuring elements
 LINE_ELEMENTS = {
@@ -467,6 +745,7 @@ LINE_ELEMENTS = {
     "vertical": [[0, 1, 0], [0, 1, 0], [0, 1, 0]],
     "up": [[0, 1, 0], [0, 1, 0], [0, 0, 0]],
 }
+
 # §12.9.2's two demonstrations: (must be white, must be black)
 HIT_OR_MISS_DEMOS = {
     "white, 3 white below, upper-left black": (
@@ -515,6 +794,15 @@ def line_dilations(a: np.ndarray) -> dict[str, tuple[np.ndarray, bool]]:
         dilated = ndimage.binary_dilation(a, element)
         result[name] = (dilated & ~a, np.array_equal(dilated, dilation_by_hand(a, element)))
     return result
+
+
+def erosions(a: np.ndarray) -> dict[str, np.ndarray]:
+    """§12.9.1's erosion demo: the white pixels removed with 4-connected "surroundings" (the
+    default structure) and with 8-connected ones (the book's [[1,1,1],[1,1,1],[1,1,1]])."""
+    return {
+        "4-connected": a & ~ndimage.binary_erosion(a),
+        "8-connected": a & ~ndimage.binary_erosion(a, EIGHT),
+    }
 
 
 def hit_or_miss_demos(a: np.ndarray) -> dict[str, tuple[np.ndarray, bool]]:
@@ -595,224 +883,7 @@ def skeleton_checks(shape: np.ndarray, skeleton: np.ndarray) -> dict[str, bool |
     }
 
 
-# ---------------------------------------------------------------- figures
-
-
-def save_figure(fig, path: Path) -> Path:
-    """Write a matplotlib figure to a temporary name, then rename: never a half-written PNG."""
-    with temporary_beside(path, ".png") as tmp:
-        fig.savefig(tmp, dpi=90)
-    return path
-
-
-def save_side_by_side(
-    path: Path, title: str, panels: list[tuple[str, np.ndarray]], cmap="gray"
-) -> Path:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(4 * len(panels), 3.6))
-
-    axes = fig.subplots(1, len(panels))
-    for ax, (name, img) in zip(np.atleast_1d(axes), panels, strict=True):
-        if img.ndim == 3:
-            ax.imshow(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
-        else:
-            ax.imshow(img, cmap=cmap, interpolation="nearest")
-        ax.set_title(name, fontsize=9)
-        ax.set_axis_off()
-    fig.suptitle(title)
-    fig.tight_layout()
-    return save_figure(fig, path)
-
-
-# ---------------------------------------------------------------- sections
-
-
-def section_12_2(args):
-    hist, heat = heat_map()
-    ratio = heat.sum() / hist.sum()
-    smoother = total_variation(heat) / total_variation(hist)
-    base = outline_map(hist.shape)
-    overlay, alpha = overlay_heat(base, heat)
-    hottest = np.unravel_index(heat.argmax(), heat.shape)
-    cold = alpha < 1e-3
-    base_rgb = cv2.cvtColor(base, cv2.COLOR_BGR2RGB) / 255
-    png = save_side_by_side(
-        args.out_dir / "12.2_heatmap.png",
-        "§12.2 heat map",
-        [
-            ("np.histogram2d counts", hist),
-            ("gaussian_filter sigma=10", heat),
-            (
-                "over a map (alpha = heat / max)",
-                cv2.cvtColor(np.round(overlay * 255).astype(np.uint8), cv2.COLOR_RGB2BGR),
-            ),
-        ],
-        cmap="inferno",
-    )
-    print(
-        f"§12.2 {int(hist.sum())} 个点 points; 滤波后/前总和 sum after filter / before = "
-        f"{ratio:.5f}; 总变差 total variation ×{smoother:.3f}"
-    )
-    print(
-        f"      叠加 overlay: 最热点不透明 alpha at the hottest pixel {alpha[hottest]:.3f}; "
-        f"{cold.mean():.1%} of the map see-through (alpha < 0.001), equal to the base there: "
-        f"{bool(np.allclose(overlay[cold], base_rgb[cold], atol=1e-3))}  "
-        f"(书中的中国地图未随书发布 the book's map of China is not distributed: "
-        f"a drawn outline stands in)  → {png}"
-    )
-
-
-def section_12_3(args):
-    clean = cv2.cvtColor(read_image(args.image), cv2.COLOR_BGR2GRAY)
-    noisy = add_noise(clean)
-    blurred = cv2.GaussianBlur(noisy, (5, 5), 1.5)
-    print(
-        f"§12.3 Gaussian blur: PSNR noisy {psnr(noisy, clean):.2f} dB → blurred (5×5, σ=1.5) "
-        f"{psnr(blurred, clean):.2f} dB"
-    )
-    for k, s, p in blur_table(clean, noisy):
-        print(f"      ksize {k}  σ {s:<4}  PSNR {p:.2f} dB")
-    print(
-        f"      the book's GaussianBlur(src, (3,3), 3, KSIZE): KSIZE lands on dst and is "
-        f"ignored (same result: {book_gaussian_call_is_plain(clean)})"
-    )
-    save_side_by_side(
-        args.out_dir / "12.3_gaussian.png",
-        "§12.3 Gaussian blur",
-        [("noisy", noisy), ("GaussianBlur 5×5 σ=1.5", blurred)],
-    )
-
-
-def section_12_4(args):
-    image = read_image(args.image)
-    h, w = image.shape[:2]
-    book_scale = book_rotation_scale(h, w, 60)
-    fit_scale = 1 / book_scale
-    checks = flips_agree_with_numpy(image)
-    print(
-        f"§12.4 rotation 60°: book scale {book_scale:.3f} keeps "
-        f"{fits_after_rotation(image, 60, book_scale):.0%} of the picture, scale "
-        f"{fit_scale:.3f} keeps {fits_after_rotation(image, 60, fit_scale):.0%}; "
-        + ", ".join(f"{k}: {v}" for k, v in checks.items())
-    )
-    save_side_by_side(
-        args.out_dir / "12.4_rotate.png",
-        "§12.4 rotation and flips",
-        [
-            ("original", image),
-            (f"60°, book scale {book_scale:.2f}", rotate(image, 60, book_scale)),
-            (f"60°, scale {fit_scale:.2f}", rotate(image, 60, fit_scale)),
-            ("cv2.flip(img, -1)", cv2.flip(image, -1)),
-        ],
-    )
-
-
-def section_12_5(args):
-    binary, outlines, holes = shapes_image()
-    counts = contour_counts(binary)
-    contours, _ = find_contours(binary, cv2.RETR_TREE)
-    drawn = cv2.cvtColor(binary, cv2.COLOR_GRAY2BGR)
-    cv2.drawContours(drawn, contours, -1, (0, 0, 255), 2)
-    print(
-        f"§12.5 contours: RETR_EXTERNAL {counts['external']} (drawn {outlines}), RETR_TREE "
-        f"{counts['tree']} = {counts['outlines']} outlines + {counts['holes']} holes "
-        f"(drawn {holes}); input unchanged: {counts['input_unchanged']}"
-    )
-    save_side_by_side(
-        args.out_dir / "12.5_contours.png",
-        "§12.5 findContours (RETR_TREE)",
-        [("binary input", binary), ("contours", drawn)],
-    )
-
-
-def section_12_6(args):
-    board = chessboard()
-    truth = inner_corners()
-    response, found = harris_corners(board)
-    err = match_errors(found, truth)
-    sub = chessboard_subpixel(board)
-    sub_err = match_errors(sub, truth) if sub is not None else np.array([np.inf])
-    book_response, book_found = harris_corners(board, block_size=2, ksize=23)
-    book_err = match_errors(book_found, truth)
-    area_ratio = (book_response > 0.01 * book_response.max()).sum() / (
-        response > 0.01 * response.max()
-    ).sum()
-    print(
-        f"§12.6 corners: Harris(2, 3) found {len(found)} (true {len(truth)}), max error "
-        f"{err.max():.2f} px; findChessboardCorners+cornerSubPix {0 if sub is None else len(sub)}"
-        f", max error {sub_err.max():.2f} px; book's Harris(2, 23): {len(book_found)} blobs, "
-        f"max error {book_err.max():.2f} px, marked area ×{area_ratio:.1f}"
-    )
-    marked = cv2.cvtColor(board, cv2.COLOR_GRAY2BGR)
-    for x, y in found:
-        cv2.circle(marked, (round(x), round(y)), 5, (0, 0, 255), 2)
-    book_marked = cv2.cvtColor(board, cv2.COLOR_GRAY2BGR)
-    book_marked[book_response > 0.01 * book_response.max()] = (0, 0, 255)
-    save_side_by_side(
-        args.out_dir / "12.6_corners.png",
-        "§12.6 Harris corners",
-        [("blockSize 2, ksize 3", marked), ("book: blockSize 2, ksize 23", book_marked)],
-    )
-
-
-def all_equal(histograms) -> bool:
-    first = histograms[0]
-    return all(np.array_equal(first, h) for h in histograms[1:])
-
-
-def section_12_7(args):
-    two_tone, expected = two_tone_image()
-    two_tone_hists = three_histograms(two_tone)
-    gray = cv2.cvtColor(read_image(args.image), cv2.COLOR_BGR2GRAY)
-    mask = np.zeros_like(gray)
-    mask[100:200, 100:200] = 255  # the book's mask
-    full, masked = three_histograms(gray), three_histograms(gray, mask)
-    t = time_histograms(gray)
-    counts = {v: int(two_tone_hists[2][v]) for v in expected}
-    print(
-        f"§12.7 histograms: two-tone counts {counts} (expected {expected}); three methods "
-        f"identical: {all_equal(two_tone_hists) and all_equal(full)}, with mask: "
-        f"{all_equal(masked)}; time per call "
-        + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in t.items())
-        + f"; np.histogram / np.bincount = {t['np.histogram'] / t['np.bincount']:.1f}×"
-    )
-    save_plot_of_histograms(gray, full[0], masked[0], args.out_dir / "12.7_histogram.png")
-
-
-def save_plot_of_histograms(gray, full, masked, path: Path) -> Path:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9, 3.4))
-
-    a1, a2 = fig.subplots(1, 2)
-    a1.imshow(gray, cmap="gray")
-    a1.set_axis_off()
-    a2.plot(full, label="full")
-    a2.plot(masked, label="mask [100:200, 100:200]")
-    a2.legend()
-    fig.suptitle("§12.7 histogram")
-    fig.tight_layout()
-    return save_figure(fig, path)
-
-
-def section_12_8(args):
-    frames_dir = args.out_dir / "12.8_frames"
-    video = args.video
-    if video is None:
-        args.out_dir.mkdir(parents=True, exist_ok=True)
-        video = write_moving_square_video(args.out_dir / "moving_square.avi", frames=30)
-    total = count_frames(video)
-    paths = extract_frames(video, frames_dir, every=5)
-    print(
-        f"§12.8 video {video.name}: {total} frames; every 5th written: {len(paths)} PNGs "
-        f"(expected {math.ceil(total / 5)}) in {frames_dir}"
-    )
-    frames = [(p.stem, read_image(p)) for p in paths[:6]]
-    save_side_by_side(args.out_dir / "12.8_frames.png", "§12.8 every 5th frame", frames)
-
-
-def section_12_9(args):
+def print_section_12_9(out_dir: Path) -> None:
     a = morphology_shapes()
     checks = morphology_checks(a)
     print("§12.9 " + ", ".join(f"{k}: {v}" for k, v in checks.items()))
@@ -825,11 +896,23 @@ def section_12_9(args):
         + ", ".join(f"{k} {int(v.sum())} (= by hand: {ok})" for k, (v, ok) in lines.items())
     )
     save_side_by_side(
-        args.out_dir / "12.9_dilation.png",
+        out_dir / "12.9_dilation.png",
         "§12.9.1 dilation: grey = added pixels",
         [("shapes", book_panel(a, np.zeros_like(a))), ("4-connected", book_panel(a, four))]
         + [("8-connected", book_panel(a, eight))]
         + [(name, book_panel(a, added)) for name, (added, _) in lines.items()],
+    )
+    eroded = erosions(a)
+    print(
+        "§12.9.1 腐蚀 erosion, 去掉的像素 pixels removed: "
+        + ", ".join(f"{k} {int(v.sum())}" for k, v in eroded.items())
+        + f" (of {int(a.sum())} white)"
+    )
+    save_side_by_side(
+        out_dir / "12.9_erosion.png",
+        "§12.9.1 erosion: grey = removed pixels",
+        [("shapes", book_panel(a, np.zeros_like(a)))]
+        + [(name, book_panel(a, removed, value=100)) for name, removed in eroded.items()],
     )
     demos = hit_or_miss_demos(a)
     print(
@@ -837,7 +920,7 @@ def section_12_9(args):
         + "; ".join(f"{k}: {int(v.sum())} (= by hand: {ok})" for k, (v, ok) in demos.items())
     )
     save_side_by_side(
-        args.out_dir / "12.9_hit_or_miss.png",
+        out_dir / "12.9_hit_or_miss.png",
         "§12.9.2 hit-or-miss: white = found, grey = the picture",
         [("shapes", book_panel(a, np.zeros_like(a)))]
         + [
@@ -856,7 +939,7 @@ def section_12_9(args):
         f"{int(printed.sum())} pixels left"
     )
     save_side_by_side(
-        args.out_dir / "12.9_morphology.png",
+        out_dir / "12.9_morphology.png",
         "§12.9.2 thinning",
         [
             ("thick shapes", shape.astype(np.uint8)),
@@ -864,6 +947,9 @@ def section_12_9(args):
             ("the book's loop (one pass)", printed.astype(np.uint8)),
         ],
     )
+
+
+# ================================================================ the command line
 
 
 TITLES = {
@@ -876,15 +962,18 @@ TITLES = {
     "12.8": "视频抽取图片 video frames",
     "12.9": "形态学图像处理 morphology",
 }
+
+
+# every section's printer, called with the photo, the video and the output folder
 SECTIONS = {
-    "12.2": section_12_2,
-    "12.3": section_12_3,
-    "12.4": section_12_4,
-    "12.5": section_12_5,
-    "12.6": section_12_6,
-    "12.7": section_12_7,
-    "12.8": section_12_8,
-    "12.9": section_12_9,
+    "12.2": lambda photo, video, out: print_section_12_2(out),
+    "12.3": lambda photo, video, out: print_section_12_3(photo, out),
+    "12.4": lambda photo, video, out: print_section_12_4(photo, out),
+    "12.5": lambda photo, video, out: print_section_12_5(out),
+    "12.6": lambda photo, video, out: print_section_12_6(out),
+    "12.7": lambda photo, video, out: print_section_12_7(photo, out),
+    "12.8": lambda photo, video, out: print_section_12_8(video, out),
+    "12.9": lambda photo, video, out: print_section_12_9(out),
 }
 
 
@@ -912,9 +1001,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    args.image = args.image or sample_photo_path()
+    args = build_parser().parse_args(command_line(argv))
+    photo = args.image or sample_photo_path()
     try:
         args.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -927,7 +1024,7 @@ def main(argv=None) -> int:
         for name, run in SECTIONS.items():
             if args.section in (None, name):
                 print(f"== §{name} {TITLES[name]} ==")
-                run(args)
+                run(photo, args.video, args.out_dir)
     except ImageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -1,8 +1,10 @@
 """第13章 LSTM 原理 · 第14章 PyTorch 中的 LSTM · 第15章 Embedding 层.
 
-§13's equations become code, one line per equation, and are checked against torch.nn.LSTM and
-torch.nn.GRU with the same weights; §14's shapes come from real calls; §15's bag of words and
-nn.Embedding run on the book's Chinese sentence.
+In the books' order, each section's code followed by the printer that shows its numbers: §13.1
+long-term dependencies (measured, then trained), §13.4 the LSTM from its equations against
+torch.nn.LSTM with the same weights, §13.5 the variants (GRU against torch.nn.GRU), §14
+nn.LSTM's arguments and shapes from real calls, §15 the bag of words and nn.Embedding on the
+book's Chinese sentence.
 
     python ch14_lstm/lstm.py               # everything, < 1 minute on 2 cores
     python ch14_lstm/lstm.py --section 13  # one chapter: 13, 14 or 15
@@ -11,6 +13,7 @@ nn.Embedding run on the book's Chinese sentence.
 import argparse
 import logging
 import os
+import sys
 import tempfile
 import time
 import warnings
@@ -21,10 +24,155 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch14"
+
 # Hidden sizes of 1–32 and batches of 64: a thread hand-off costs more than the work it shares.
 # On a 2-core machine with another program busy, 2 threads took minutes, 1 thread 25 s
 # (MEASUREMENTS.md); one thread also takes the thread count out of the trained numbers.
 DEFAULT_THREADS = 1
+
+
+# ================================================================ §13.1 long-term dependencies
+#
+# Why a plain RNN forgets: the influence of the first input on the last hidden state,
+# ‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖, shrinks geometrically with T. The LSTM's cell path
+# C_t = f_t * C_{t-1} + … multiplies by f_t instead; once f_t is near 1 (learned, or started there
+# with a forget-gate bias of 1 as Gers et al. and Jozefowicz et al. recommend) the signal survives.
+
+
+def first_input_influence(
+    kind: str, length: int, forget_bias: float | None = None, hidden: int = 32, seeds: int = 5
+) -> float:
+    """Mean over random networks and inputs of ‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖."""
+    ratios = []
+    for seed in range(seeds):
+        torch.manual_seed(seed)
+        rnn = {"RNN": nn.RNN, "LSTM": nn.LSTM}[kind](4, hidden)
+        if forget_bias is not None:  # gate order i, f, g, o: the second quarter is f
+            with torch.no_grad():
+                rnn.bias_ih_l0[hidden : 2 * hidden].fill_(forget_bias)
+                rnn.bias_hh_l0[hidden : 2 * hidden].zero_()
+        x = torch.randn(length, 16, 4, requires_grad=True)
+        out, _ = rnn(x)
+        (grad,) = torch.autograd.grad(out[-1].sum(), x)
+        ratios.append(grad[0].norm().item() / grad[-1].norm().item())
+    return sum(ratios) / len(ratios)
+
+
+LONG_TERM_MODELS = {
+    "RNN (tanh)": ("RNN", None),
+    "LSTM, PyTorch's init": ("LSTM", None),
+    "LSTM, forget bias 1": ("LSTM", 1.0),
+}
+
+
+def long_term_dependency(lengths=(5, 10, 20, 40, 80)) -> dict[tuple[str, int], float]:
+    return {
+        (name, t): first_input_influence(kind, t, bias)
+        for name, (kind, bias) in LONG_TERM_MODELS.items()
+        for t in lengths
+    }
+
+
+# The same point, trained: Hochreiter & Schmidhuber's adding problem. Each step carries a random
+# number and a marker; the answer is the sum of the two marked numbers, one in each half of the
+# sequence. Always answering the mean scores an MSE of 1/6 ≈ 0.167.
+
+
+def adding_batch(n: int, length: int, gen: torch.Generator):
+    values = torch.rand(n, length, generator=gen)
+    marks = torch.zeros(n, length)
+    first = torch.randint(0, length // 2, (n,), generator=gen)
+    second = torch.randint(length // 2, length, (n,), generator=gen)
+    marks[torch.arange(n), first] = 1
+    marks[torch.arange(n), second] = 1
+    return torch.stack([values, marks], dim=2), (values * marks).sum(dim=1)
+
+
+class Adder(nn.Module):
+    def __init__(self, kind: str, hidden: int = 32):
+        super().__init__()
+        self.rnn = {"RNN": nn.RNN, "LSTM": nn.LSTM}[kind](2, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, 1)
+        if kind == "LSTM":  # forget-gate bias 1 (see above)
+            with torch.no_grad():
+                self.rnn.bias_ih_l0[hidden : 2 * hidden].fill_(1.0)
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[0][:, -1]).squeeze(1)
+
+
+ADDING_STEPS = 600
+
+ADDING_LENGTHS = (5, 10, 25, 50)
+
+
+def adding_problem_mse(kind: str, length: int, steps: int = ADDING_STEPS, seed: int = 0) -> float:
+    """Test MSE after `steps` Adam steps (batch 64); ≈ 0.167 means nothing was learned."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = Adder(kind)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(steps):
+        x, y = adding_batch(64, length, gen)
+        loss = F.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    x, y = adding_batch(1000, length, gen)
+    with torch.inference_mode():
+        return F.mse_loss(model(x), y).item()
+
+
+def plot_long_term(results: dict, trained: dict, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 3.8))
+
+    ax1, ax2 = fig.subplots(1, 2)
+    for name in LONG_TERM_MODELS:
+        lengths = sorted(t for k, t in results if k == name)
+        ax1.semilogy(lengths, [results[(name, t)] for t in lengths], "o-", label=name)
+    ax1.set_xlabel("T (sequence length)")
+    ax1.set_ylabel("‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖")
+    ax1.set_title("§13.1 how much the first input still matters")
+    ax1.legend()
+    for kind in ("RNN", "LSTM"):
+        lengths = sorted(t for k, t in trained if k == kind)
+        ax2.plot(lengths, [trained[(kind, t)] for t in lengths], "o-", label=kind)
+    ax2.axhline(1 / 6, color="grey", ls=":", label="always the mean (1/6)")
+    ax2.set_xlabel("T (sequence length)")
+    ax2.set_ylabel(f"test MSE after {ADDING_STEPS} steps")
+    ax2.set_title("§13.1 adding problem, trained")
+    ax2.legend()
+    fig.tight_layout()
+    out = _save(fig, path)
+    return out
+
+
+def print_section_13_1(out_dir: Path) -> None:
+    print(
+        "== §13.1 长期依赖 long-term dependencies: |dh_T/dx_1| / |dh_T/dx_T| at initialisation =="
+    )
+    results = long_term_dependency()
+    for t in sorted({t for _, t in results}):
+        print(
+            f"  T={t:<3} "
+            + "   ".join(f"{name} {results[(name, t)]:.1e}" for name in LONG_TERM_MODELS)
+        )
+    print(
+        "== §13.1 训练: 加法问题 trained: the adding problem "
+        f"(test MSE after {ADDING_STEPS} steps; 0.167 = nothing learned) =="
+    )
+    trained = {}
+    for t in ADDING_LENGTHS:  # the slowest part (≈ 15 s on 2 cores): a line per length
+        for kind in ("RNN", "LSTM"):
+            trained[(kind, t)] = adding_problem_mse(kind, t)
+        print(
+            f"  T={t:<3}  RNN {trained[('RNN', t)]:.4f}   LSTM {trained[('LSTM', t)]:.4f}",
+            flush=True,
+        )
+    print(f"  图 figure: {plot_long_term(results, trained, out_dir / 'long_term_dependency.png')}")
 
 
 # ================================================================ §13.4 the LSTM, step by step
@@ -111,6 +259,22 @@ def compare_lstm(num_layers=1, batch_first=False, candidate=torch.tanh, seed=0) 
     )
 
 
+def print_section_13_4() -> None:
+    print("== §13.4 按公式实现的 LSTM vs. nn.LSTM: LSTM from the equations (max |difference|) ==")
+    for label, kwargs in (
+        ("1 layer", {}),
+        ("2 layers", dict(num_layers=2)),
+        ("batch_first", dict(batch_first=True)),
+    ):
+        d = compare_lstm(**kwargs)
+        print(f"  {label:<12} {d:.2e}  {'√' if d <= 1e-5 else '×'}", flush=True)
+    d = compare_lstm(candidate=torch.sigmoid)
+    print(
+        f"§13.4 书中候选值用 σ (the book's candidate C~ with sigma): {d:.3f}  "
+        "× — 应为 tanh, the candidate needs tanh"
+    )
+
+
 # ================================================================ §13.5 variants
 
 
@@ -165,103 +329,30 @@ def compare_gru(cell=gru_cell, num_layers=1, seed=0) -> float:
     return max((out - ref_out).abs().max().item(), (h_n - ref_h).abs().max().item())
 
 
-# ================================================================ §13.1 long-term dependencies
-#
-# Why a plain RNN forgets: the influence of the first input on the last hidden state,
-# ‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖, shrinks geometrically with T. The LSTM's cell path
-# C_t = f_t * C_{t-1} + … multiplies by f_t instead; once f_t is near 1 (learned, or started there
-# with a forget-gate bias of 1 as Gers et al. and Jozefowicz et al. recommend) the signal survives.
+def print_section_13_5() -> None:
+    print("== §13.5 变体 variants ==")
+    print(f"  GRU 按 PyTorch 的公式 from PyTorch's equations vs nn.GRU:  {compare_gru():.2e}")
+    print(
+        f"  GRU 书中的形式 in the book's form (r before W) vs nn.GRU: "
+        f"{compare_gru(gru_cell_book):.3f}"
+        "  (另一个模型 a different model; PyTorch applies r after W_hn and swaps z's role)"
+    )
+    print(
+        "  peephole 与 coupled 单元: PyTorch 无内置 no built-in; see the tests for their properties"
+    )
 
 
-def first_input_influence(
-    kind: str, length: int, forget_bias: float | None = None, hidden: int = 32, seeds: int = 5
-) -> float:
-    """Mean over random networks and inputs of ‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖."""
-    ratios = []
-    for seed in range(seeds):
-        torch.manual_seed(seed)
-        rnn = {"RNN": nn.RNN, "LSTM": nn.LSTM}[kind](4, hidden)
-        if forget_bias is not None:  # gate order i, f, g, o: the second quarter is f
-            with torch.no_grad():
-                rnn.bias_ih_l0[hidden : 2 * hidden].fill_(forget_bias)
-                rnn.bias_hh_l0[hidden : 2 * hidden].zero_()
-        x = torch.randn(length, 16, 4, requires_grad=True)
-        out, _ = rnn(x)
-        (grad,) = torch.autograd.grad(out[-1].sum(), x)
-        ratios.append(grad[0].norm().item() / grad[-1].norm().item())
-    return sum(ratios) / len(ratios)
+# ================================================================ §14 nn.LSTM, argument by argument, shape by shape
+
+# §14's list of nn.LSTM's arguments and the defaults it gives them
+# (num_layers, whose default the book gives as 2, is printed on its own line below: erratum)
+BOOK_14_DEFAULTS = dict(bias=True, batch_first=False, dropout=0, bidirectional=False)
 
 
-LONG_TERM_MODELS = {
-    "RNN (tanh)": ("RNN", None),
-    "LSTM, PyTorch's init": ("LSTM", None),
-    "LSTM, forget bias 1": ("LSTM", 1.0),
-}
-
-
-def long_term_dependency(lengths=(5, 10, 20, 40, 80)) -> dict[tuple[str, int], float]:
-    return {
-        (name, t): first_input_influence(kind, t, bias)
-        for name, (kind, bias) in LONG_TERM_MODELS.items()
-        for t in lengths
-    }
-
-
-# The same point, trained: Hochreiter & Schmidhuber's adding problem. Each step carries a random
-# number and a marker; the answer is the sum of the two marked numbers, one in each half of the
-# sequence. Always answering the mean scores an MSE of 1/6 ≈ 0.167.
-
-
-def adding_batch(n: int, length: int, gen: torch.Generator):
-    values = torch.rand(n, length, generator=gen)
-    marks = torch.zeros(n, length)
-    first = torch.randint(0, length // 2, (n,), generator=gen)
-    second = torch.randint(length // 2, length, (n,), generator=gen)
-    marks[torch.arange(n), first] = 1
-    marks[torch.arange(n), second] = 1
-    return torch.stack([values, marks], dim=2), (values * marks).sum(dim=1)
-
-
-class Adder(nn.Module):
-    def __init__(self, kind: str, hidden: int = 32):
-        super().__init__()
-        self.rnn = {"RNN": nn.RNN, "LSTM": nn.LSTM}[kind](2, hidden, batch_first=True)
-        self.head = nn.Linear(hidden, 1)
-        if kind == "LSTM":  # forget-gate bias 1 (see above)
-            with torch.no_grad():
-                self.rnn.bias_ih_l0[hidden : 2 * hidden].fill_(1.0)
-
-    def forward(self, x):
-        return self.head(self.rnn(x)[0][:, -1]).squeeze(1)
-
-
-ADDING_STEPS = 600
-ADDING_LENGTHS = (5, 10, 25, 50)
-
-
-def adding_problem_mse(kind: str, length: int, steps: int = ADDING_STEPS, seed: int = 0) -> float:
-    """Test MSE after `steps` Adam steps (batch 64); ≈ 0.167 means nothing was learned."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    model = Adder(kind)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for _ in range(steps):
-        x, y = adding_batch(64, length, gen)
-        loss = F.mse_loss(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-    x, y = adding_batch(1000, length, gen)
-    with torch.inference_mode():
-        return F.mse_loss(model(x), y).item()
-
-
-def adding_problem(lengths=ADDING_LENGTHS) -> dict[tuple[str, int], float]:
-    return {(kind, t): adding_problem_mse(kind, t) for kind in ("RNN", "LSTM") for t in lengths}
-
-
-# ================================================================ §14 nn.LSTM, shape by shape
+def lstm_defaults() -> dict:
+    """The defaults as a real nn.LSTM(10, 20) holds them (nn.LSTM's signature is *args)."""
+    rnn = nn.LSTM(10, 20)
+    return {name: getattr(rnn, name) for name in BOOK_14_DEFAULTS}
 
 
 def book_lstm_shapes(**kwargs) -> dict[str, tuple]:
@@ -313,9 +404,41 @@ def padded_without_packing_differs(seed=0) -> float:
     return (h_padded[0, 1] - h_alone[0, 0]).abs().max().item()
 
 
+def print_section_14() -> None:
+    print("== §14 nn.LSTM 的参数默认值 the defaults of nn.LSTM's arguments ==")
+    for name, value in lstm_defaults().items():
+        book = BOOK_14_DEFAULTS[name]
+        print(
+            f"  {name:<13} 书中 book {book!s:<6} 今天 today {value!s:<6} {'√' if value == book else '×'}"
+        )
+    print("== §14 nn.LSTM(10, 20, 2), 输入 input (5, 3, 10) ==")
+    book = dict(output=(5, 3, 20), h_n=(2, 3, 20), c_n=(2, 3, 20))
+    today = book_lstm_shapes()
+    for k, v in book.items():
+        print(f"  {k:<7} 书中 book {v}  今天 today {today[k]}  {'√' if v == today[k] else '×'}")
+    for label, kwargs in (
+        ("bidirectional=True", dict(bidirectional=True)),
+        ("batch_first=True", dict(batch_first=True)),
+        ("proj_size=5", dict(proj_size=5)),
+    ):
+        print(f"  {label:<19} {book_lstm_shapes(**kwargs)}")
+    print(
+        f"§14 num_layers 默认值 default  书中 book 2  今天 today {default_num_layers()}  (勘误 erratum)"
+    )
+    print(
+        f"  打包的批次 packed batch vs. each sequence alone: max |Δh_n| = "
+        f"{packed_matches_individual():.2e}"
+    )
+    print(
+        f"  未打包的填充批次 padded batch without packing:  max |Δh_n| = "
+        f"{padded_without_packing_differs():.3f}  (填充泄漏进 h_n, padding leaks into h_n)"
+    )
+
+
 # ================================================================ §15 bag of words and Embedding
 
 BOOK_SENTENCE = "苏宁易购是国内著名的B2C电商之一"
+
 BOOK_SEGMENTATION = ["苏宁易购", "是", "国内", "著名", "的", "B2C", "电商", "之一"]
 
 
@@ -336,6 +459,16 @@ def word_index(words: list[str]) -> dict[str, int]:
     for w in words:
         index.setdefault(w, len(index))
     return index
+
+
+# §15's own example: "let 苏宁易购 have index 0, 电商 index 1, and so on"
+BOOK_15_FIRST = ["苏宁易购", "电商"]
+
+
+def book_word_index(words: list[str], first=BOOK_15_FIRST) -> dict[str, int]:
+    """The book's index: its two named words first (苏宁易购 = 0, 电商 = 1), then the rest in
+    order of appearance."""
+    return word_index([*first, *(w for w in words if w not in first)])
 
 
 def bag_of_words(words: list[str], index: dict[str, int]) -> list[int]:
@@ -365,6 +498,7 @@ TOY_TOPICS = {
     "fruit": ["苹果", "香蕉", "橘子", "葡萄"],
     "vehicle": ["汽车", "火车", "飞机", "轮船"],
 }
+
 TOY_CONTEXT = {"fruit": ["好吃", "甜", "新鲜", "水果"], "vehicle": ["快", "开", "交通", "旅行"]}
 
 
@@ -405,63 +539,6 @@ def nearest(weights, index, word, k=3) -> list[str]:
     sims = F.cosine_similarity(weights[index[word]].unsqueeze(0), weights, dim=1)
     order = sims.argsort(descending=True).tolist()
     return [names[i] for i in order if names[i] != word][:k]
-
-
-# ================================================================ figures
-
-
-def write_atomic(path: Path, write) -> Path:
-    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
-    file, and the temporary never stays behind. The rename is retried for 2 s, while another
-    program (an indexer, an antivirus) holds the fresh file on Windows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        deadline = time.monotonic() + 2.0
-        while True:
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
-
-
-def _save(fig, path: Path) -> Path:
-    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100))
-
-
-def plot_long_term(results: dict, trained: dict, path: Path) -> Path:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 3.8))
-
-    ax1, ax2 = fig.subplots(1, 2)
-    for name in LONG_TERM_MODELS:
-        lengths = sorted(t for k, t in results if k == name)
-        ax1.semilogy(lengths, [results[(name, t)] for t in lengths], "o-", label=name)
-    ax1.set_xlabel("T (sequence length)")
-    ax1.set_ylabel("‖∂h_T/∂x_1‖ / ‖∂h_T/∂x_T‖")
-    ax1.set_title("§13.1 how much the first input still matters")
-    ax1.legend()
-    for kind in ("RNN", "LSTM"):
-        lengths = sorted(t for k, t in trained if k == kind)
-        ax2.plot(lengths, [trained[(kind, t)] for t in lengths], "o-", label=kind)
-    ax2.axhline(1 / 6, color="grey", ls=":", label="always the mean (1/6)")
-    ax2.set_xlabel("T (sequence length)")
-    ax2.set_ylabel(f"test MSE after {ADDING_STEPS} steps")
-    ax2.set_title("§13.1 adding problem, trained")
-    ax2.legend()
-    fig.tight_layout()
-    out = _save(fig, path)
-    return out
 
 
 # English glosses, so the figure reads even where matplotlib has no Chinese font
@@ -505,85 +582,7 @@ def plot_embedding(weights, index, path: Path) -> Path:
     return out
 
 
-# ================================================================ main
-
-
-def section_13(out_dir: Path) -> None:
-    print("== §13.4 按公式实现的 LSTM vs. nn.LSTM: LSTM from the equations (max |difference|) ==")
-    for label, kwargs in (
-        ("1 layer", {}),
-        ("2 layers", dict(num_layers=2)),
-        ("batch_first", dict(batch_first=True)),
-    ):
-        d = compare_lstm(**kwargs)
-        print(f"  {label:<12} {d:.2e}  {'√' if d <= 1e-5 else '×'}", flush=True)
-    d = compare_lstm(candidate=torch.sigmoid)
-    print(
-        f"§13.4 书中候选值用 σ (the book's candidate C~ with sigma): {d:.3f}  "
-        "× — 应为 tanh, the candidate needs tanh"
-    )
-
-    print("== §13.5 变体 variants ==")
-    print(f"  GRU 按 PyTorch 的公式 from PyTorch's equations vs nn.GRU:  {compare_gru():.2e}")
-    print(
-        f"  GRU 书中的形式 in the book's form (r before W) vs nn.GRU: "
-        f"{compare_gru(gru_cell_book):.3f}"
-        "  (另一个模型 a different model; PyTorch applies r after W_hn and swaps z's role)"
-    )
-    print(
-        "  peephole 与 coupled 单元: PyTorch 无内置 no built-in; see the tests for their properties"
-    )
-
-    print(
-        "== §13.1 长期依赖 long-term dependencies: |dh_T/dx_1| / |dh_T/dx_T| at initialisation =="
-    )
-    results = long_term_dependency()
-    for t in sorted({t for _, t in results}):
-        print(
-            f"  T={t:<3} "
-            + "   ".join(f"{name} {results[(name, t)]:.1e}" for name in LONG_TERM_MODELS)
-        )
-    print(
-        "== §13.1 训练: 加法问题 trained: the adding problem "
-        f"(test MSE after {ADDING_STEPS} steps; 0.167 = nothing learned) =="
-    )
-    trained = {}
-    for t in ADDING_LENGTHS:  # the slowest part (≈ 15 s on 2 cores): a line per length
-        for kind in ("RNN", "LSTM"):
-            trained[(kind, t)] = adding_problem_mse(kind, t)
-        print(
-            f"  T={t:<3}  RNN {trained[('RNN', t)]:.4f}   LSTM {trained[('LSTM', t)]:.4f}",
-            flush=True,
-        )
-    print(f"  图 figure: {plot_long_term(results, trained, out_dir / 'long_term_dependency.png')}")
-
-
-def section_14() -> None:
-    print("== §14 nn.LSTM(10, 20, 2), 输入 input (5, 3, 10) ==")
-    book = dict(output=(5, 3, 20), h_n=(2, 3, 20), c_n=(2, 3, 20))
-    today = book_lstm_shapes()
-    for k, v in book.items():
-        print(f"  {k:<7} 书中 book {v}  今天 today {today[k]}  {'√' if v == today[k] else '×'}")
-    for label, kwargs in (
-        ("bidirectional=True", dict(bidirectional=True)),
-        ("batch_first=True", dict(batch_first=True)),
-        ("proj_size=5", dict(proj_size=5)),
-    ):
-        print(f"  {label:<19} {book_lstm_shapes(**kwargs)}")
-    print(
-        f"§14 num_layers 默认值 default  书中 book 2  今天 today {default_num_layers()}  (勘误 erratum)"
-    )
-    print(
-        f"  打包的批次 packed batch vs. each sequence alone: max |Δh_n| = "
-        f"{packed_matches_individual():.2e}"
-    )
-    print(
-        f"  未打包的填充批次 padded batch without packing:  max |Δh_n| = "
-        f"{padded_without_packing_differs():.3f}  (填充泄漏进 h_n, padding leaks into h_n)"
-    )
-
-
-def section_15(out_dir: Path) -> None:
+def print_section_15(out_dir: Path) -> None:
     print("== §15 词袋 bag of words ==")
     default = segment(BOOK_SENTENCE)
     book = segment(BOOK_SENTENCE, extra_words=["苏宁易购"])
@@ -592,8 +591,11 @@ def section_15(out_dir: Path) -> None:
         f"  jieba + add_word('苏宁易购'): {'/'.join(book)}   (书中的分词 the book's segmentation: "
         f"{'√' if book == BOOK_SEGMENTATION else '×'})"
     )
-    index = word_index(book)
-    print(f"  词索引 word index: {index}")
+    index = book_word_index(book)
+    print(
+        f"  书中的索引 the book's index (苏宁易购 = 0, 电商 = 1, then in order): {index}  "
+        f"(书中 book 苏宁易购 0, 电商 1; 今天 today {index['苏宁易购']}, {index['电商']})"
+    )
     print(f"  词袋 bag of words: {bag_of_words(book, index)}")
     print("== §15 nn.Embedding 词嵌入 ==")
     for k, v in embedding_facts().items():
@@ -602,6 +604,48 @@ def section_15(out_dir: Path) -> None:
     for word in ("苹果", "汽车"):
         print(f"  最近的词 nearest to {word}: {nearest(weights, toy_index, word)}")
     print(f"  图 figure: {plot_embedding(weights, toy_index, out_dir / 'embedding_pca.png')}")
+
+
+# ================================================================ files
+
+
+def write_atomic(path: Path, write) -> Path:
+    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
+    file, and the temporary never stays behind. The rename is retried for 2 s, while another
+    program (an indexer, an antivirus) holds the fresh file on Windows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _save(fig, path: Path) -> Path:
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100))
+
+
+# ================================================================ the command line
+
+
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
 
 def user_path(text: str) -> Path:
@@ -632,15 +676,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> None:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(command_line(argv))
     torch.set_num_threads(args.threads)
     torch.set_printoptions(precision=4)
-    if args.section in (None, "13"):
-        section_13(args.out_dir)
+    if args.section in (None, "13"):  # §13 in the book's order
+        print_section_13_1(args.out_dir)
+        print_section_13_4()
+        print_section_13_5()
     if args.section in (None, "14"):
-        section_14()
+        print_section_14()
     if args.section in (None, "15"):
-        section_15(args.out_dir)
+        print_section_15(args.out_dir)
 
 
 if __name__ == "__main__":

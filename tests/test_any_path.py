@@ -42,7 +42,7 @@ def test_ch12_with_no_arguments_in_a_chinese_folder(
     assert im.main(["--out-dir", str(out_dir)]) == 0, capsys.readouterr().err
     assert len(list((out_dir / "12.8_frames").glob("*.png"))) == 6
     assert (out_dir / "moving_square.avi").stat().st_size > 1000
-    assert len(list(out_dir.glob("*.png"))) == 10
+    assert len(list(out_dir.glob("*.png"))) == 11  # one per figure of §12.2–12.9
     assert not list(out_dir.rglob(".tmp-*"))  # no temporary left behind
 
 

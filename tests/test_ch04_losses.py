@@ -78,15 +78,19 @@ def test_nll_still_refuses_the_books_call(book, st):
     )
 
 
-def test_nll_handles_nchw_like_nllloss2d(book):
-    loss, by_hand = losses.nll_per_pixel()
-    book.changed(
+def test_the_books_nllloss2d_call_still_fails(book, st):
+    """§4.7 as printed: nn.NLLLoss2d() exists, warns that it is deprecated, and the call on the
+    book's sample raises — the book's "报错" holds; the fix is NLLLoss on (N, C, H, W)."""
+    warned, result = losses.nll2d_book_call(*st)
+    assert "deprecated" in warned
+    book.same(
         "4.7",
-        "NLLLoss2d",
+        "nn.NLLLoss2d()(sample, target)",
         "error",
-        "NLLLoss on (N,C,H,W)",
-        expected="NLLLoss on (N,C,H,W)",
-        status="API change",
-        note="NLLLoss2d deprecated",
+        "error" if result.startswith("RuntimeError") else result,
     )
+
+
+def test_nll_handles_nchw_like_nllloss2d():
+    loss, by_hand = losses.nll_per_pixel()
     assert loss == pytest.approx(by_hand, abs=1e-6)

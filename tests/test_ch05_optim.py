@@ -82,3 +82,18 @@ def test_figure_is_written(tmp_path):
     path = optim.save_figure(optim.trajectories(steps=20), tmp_path / "opt.png")
     assert path.stat().st_size > 10_000
     assert not list(tmp_path.glob("*.tmp*"))
+
+
+def test_sgds_decay_is_weight_decay_and_lr_decay_is_a_scheduler(book):
+    """§5.1: "SGD supports learning-rate decay" — torch's SGD has weight_decay (L2) only."""
+    facts = optim.sgd_decay_facts(lr=0.1, weight_decay=0.5, gamma=0.5)
+    book.changed(
+        "5.1",
+        "SGD's decay option",
+        "learning-rate decay",
+        ", ".join(facts["decay_options"]),
+        expected="weight_decay",
+        note="L2 on the weights; decay the learning rate with a scheduler",
+    )
+    assert facts["theta_after_one_step"] == pytest.approx(1 - 0.1 * 0.5)
+    assert facts["lr_per_epoch"] == pytest.approx([0.1, 0.05, 0.025])

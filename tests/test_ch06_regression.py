@@ -41,3 +41,20 @@ def test_main_writes_outputs(tmp_path, capsys):
     regression.main(["--out-dir", str(tmp_path), "--steps", "300"])
     assert (tmp_path / "regression.png").exists() and (tmp_path / "pred.npy").exists()
     assert "√" in capsys.readouterr().out
+
+
+def test_the_books_6_and_7_listings_as_printed(tmp_path, book):
+    """§6 calls numpy.load with only `np` imported; §7 loads "nm. npy " after saving nm.npy."""
+    error, _ = regression.run_listing(
+        regression.BOOK_6_LISTING, tmp_path / "six", prediction=np.zeros((2, 1))
+    )
+    assert error == "NameError: name 'numpy' is not defined"
+    assert (tmp_path / "six" / "pred.npy").is_file()  # np.save ran before the failing line
+    listing = regression.section_7_listing(tmp_path / "seven")
+    assert (
+        listing["as_printed"].startswith("FileNotFoundError")
+        and "nm. npy " in listing["as_printed"]
+    )
+    assert listing["fixed_error"] is None
+    book.same("7", "np.load of the saved np.array(2)", 2, int(listing["loaded"]), tol=0)
+    assert listing["loaded"].ndim == 0

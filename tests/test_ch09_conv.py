@@ -42,3 +42,18 @@ def test_output_size_formula_agrees_with_conv1d():
     rows = conv.output_size_table()
     assert len(rows) == 5
     assert all(formula == real for *_, formula, real in rows)
+
+
+def test_signatures_and_defaults_are_the_books(book):
+    """§9.1/§9.2 print stride=1, padding=0, dilation=1; read from torch's own signature."""
+    for fn in (conv.F.conv2d, conv.F.conv1d):
+        today = conv.documented_defaults(fn)
+        for name, value in conv.BOOK_CONV_DEFAULTS.items():
+            book.same(
+                "9.1" if fn is conv.F.conv2d else "9.2",
+                f"{fn.__name__} {name}=",
+                value,
+                today[name],
+            )
+        assert today["groups"] == 1
+    assert conv.defaults_are_what_runs()

@@ -36,3 +36,14 @@ def test_ceil_mode_and_padding_change_the_shape():
     assert out["padding=1"][0, 0, 0, 0] == 0  # max over one real value and -inf padding
     assert out["avg, padding=1, count_include_pad=True"][0, 0, 0, 1] == 0.75
     assert out["avg, padding=1, count_include_pad=False"][0, 0, 0, 1] == 1.5
+
+
+def test_max_pool2d_signature_stride_none_and_indices(book):
+    """§10.1's printed signature, read from torch; stride=None means kernel_size."""
+    today = pool.documented_defaults(pool.F.max_pool2d)
+    for name, value in pool.BOOK_MAX_POOL2D.items():
+        book.same("10.1", f"max_pool2d {name}=", value, today[name])
+    assert pool.stride_none_is_kernel_size()
+    values, indices = pool.with_indices()
+    assert values[0, 0].tolist() == [[6.0, 8.0], [16.0, 18.0]]
+    assert indices[0, 0].tolist() == [[6, 8], [16, 18]]  # 0..19: each maximum is its position

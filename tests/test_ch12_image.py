@@ -136,6 +136,66 @@ def test_12_5_findcontours_returns_two_values_on_opencv_4_plus():
     assert len(cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)) == 2
 
 
+def test_12_5_the_books_other_modes_and_methods():
+    """§12.5 lists RETR_LIST (no hierarchy), RETR_CCOMP (two levels) and CHAIN_APPROX_NONE
+    (every boundary pixel); findContours gives a tuple, and its contours are a tuple too."""
+    binary, outlines, holes = im.shapes_image()
+    facts = im.contour_modes(binary)
+    m = facts["modes"]
+    assert m["RETR_EXTERNAL"] == dict(found=outlines, top_level=outlines)
+    assert m["RETR_LIST"] == dict(found=outlines + holes, top_level=outlines + holes)
+    assert m["RETR_CCOMP"] == dict(found=outlines + holes, top_level=outlines)
+    assert m["RETR_TREE"]["found"] == outlines + holes
+    # the 180×120 rectangle (200..380 × 160..280): 2·(180 + 120) = 600 boundary pixels
+    assert facts["points"] == {"CHAIN_APPROX_NONE": 600, "CHAIN_APPROX_SIMPLE": 4}
+    assert facts["returns"] == "tuple of 2" and facts["contours_type"] == "tuple"
+
+
+def test_12_2_the_books_covariance_and_bins(book):
+    """§12.2's draws give a covariance that is not positive-semidefinite in about three runs of
+    four (numpy warns), and np.arange(0, w) as bin edges makes a map one pixel short."""
+    share = im.book_covariance_warns()
+    assert 0.65 < share < 0.9, share
+    with pytest.warns(RuntimeWarning, match="positive-semidefinite"):
+        np.random.default_rng(0).multivariate_normal((0, 0), [[100, 150], [150, 100]], size=3)
+    book.changed(
+        "12.2",
+        "histogram2d map for a 300×400 picture",
+        "300×400",
+        "×".join(map(str, im.book_histogram_shape((300, 400)))),
+        expected="299×399",
+        note="np.arange(0, w) is w edges, w − 1 bins",
+    )
+    hist, _ = im.heat_map()
+    assert hist.shape == (300, 400)
+
+
+def test_12_9_1_erosion_four_and_eight_connected():
+    """§12.9.1's erosion demo: 8-connected removes at least what 4-connected removes, and a
+    white pixel stays only where its whole neighbourhood is white."""
+    a = im.morphology_shapes()
+    removed = im.erosions(a)
+    four, eight = removed["4-connected"], removed["8-connected"]
+    assert (four <= eight).all() and (eight <= a).all()
+    kept = a & ~eight
+    for y, x in zip(*kept.nonzero(), strict=True):
+        assert a[y - 1 : y + 2, x - 1 : x + 2].all()
+    assert (int(four.sum()), int(eight.sum())) == (84, 93)
+
+
+def test_each_section_prints_after_its_code():
+    """d2l's order: each § block holds its code and then its printer, in the book's order."""
+    import inspect
+
+    source = inspect.getsource(im)
+    starts = [source.index(f"======== §{s} ") for s in im.SECTIONS]
+    assert starts == sorted(starts)
+    for k, section in enumerate(im.SECTIONS):
+        printer = source.index(f"def print_section_{section.replace('.', '_')}(")
+        end = starts[k + 1] if k + 1 < len(starts) else len(source)
+        assert starts[k] < printer < end, section
+
+
 def test_12_6_harris_finds_every_inner_corner():
     board = im.chessboard()
     truth = im.inner_corners()
@@ -237,6 +297,7 @@ def test_main_runs_every_section(tmp_path, capsys):
         "12.7_histogram.png",
         "12.8_frames.png",
         "12.9_dilation.png",
+        "12.9_erosion.png",
         "12.9_hit_or_miss.png",
         "12.9_morphology.png",
     ]

@@ -123,6 +123,14 @@ def test_num_layers_default_is_one(book):
     )
 
 
+def test_the_books_other_defaults_hold(book):
+    """§14's list: bias True, batch_first False, dropout 0 (none), bidirectional False."""
+    today = lstm.lstm_defaults()
+    for name, value in lstm.BOOK_14_DEFAULTS.items():
+        book.same("14", f"nn.LSTM {name} default", value, today[name])
+    assert set(today) == set(lstm.BOOK_14_DEFAULTS)
+
+
 def test_packed_sequence_gives_each_sequences_own_last_state():
     assert lstm.packed_matches_individual() <= 1e-6
     assert lstm.padded_without_packing_differs() > 1e-3
@@ -146,6 +154,34 @@ def test_word_index_and_bag_of_words(book):
     index = lstm.word_index(lstm.BOOK_SEGMENTATION)
     book.same("15", "index of 苏宁易购", 0, index["苏宁易购"], tol=0)
     assert lstm.bag_of_words(["的", "电商", "的"], index) == [0, 0, 0, 0, 2, 0, 1, 0]
+
+
+def test_the_books_own_index_example(book):
+    """§15: "苏宁易购 index 0, 电商 index 1, and so on"; the bag of words over that index."""
+    index = lstm.book_word_index(lstm.BOOK_SEGMENTATION)
+    book.same("15", "index of 电商 (the book's example)", 1, index["电商"], tol=0)
+    assert list(index) == ["苏宁易购", "电商", "是", "国内", "著名", "的", "B2C", "之一"]
+    assert lstm.bag_of_words(lstm.BOOK_SEGMENTATION, index) == [1] * 8
+
+
+def test_each_section_prints_after_its_code_in_the_books_order():
+    """d2l's order: a section's code, then its printer; §13.1 before §13.4 before §13.5."""
+    import inspect
+
+    source = inspect.getsource(lstm)
+    banners = [source.index(f"======== §{s} ") for s in ("13.1", "13.4", "13.5", "14", "15")]
+    assert banners == sorted(banners)
+    for name, code in (
+        ("print_section_13_1", "def adding_problem_mse"),
+        ("print_section_13_4", "def compare_lstm"),
+        ("print_section_13_5", "def compare_gru"),
+        ("print_section_14", "def book_lstm_shapes"),
+        ("print_section_15", "def train_toy_embedding"),
+    ):
+        printer = source.index(f"def {name}")
+        assert source.index(code) < printer, name
+        later = [b for b in banners if b > source.index(code)]
+        assert not later or printer < later[0], f"{name} is not in its section"
 
 
 def test_embedding_lookup_and_padding():
