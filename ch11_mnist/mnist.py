@@ -553,7 +553,8 @@ def train(
     """The one training loop of this chapter (mnist.py and compare.py both run it): seeded
     before anything random is built, so a seed gives the same first weights everywhere. After
     every epoch the test set is scored and `on_epoch` is called; it returns True to stop early.
-    `resume` is a checkpoint whose weights, optimizer and schedule continue."""
+    `resume` is a checkpoint whose weights (and, for the fast recipe, optimizer and schedule)
+    continue; the book recipe restarts SGD's momentum, as each run of the book's script does."""
     torch.manual_seed(s.seed)
     device = torch.device(device)
     mean, std = normalisation(s.recipe, data.train_images)
@@ -575,7 +576,8 @@ def train(
     first = 1
     if resume is not None:
         model.load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])
+        if s.recipe != "book":  # §11.4's script builds a fresh SGD on every run: so does --resume
+            optimizer.load_state_dict(resume["optimizer"])
         if scheduler and resume["scheduler"]:
             scheduler.load_state_dict(resume["scheduler"])
         first = resume["epoch"] + 1

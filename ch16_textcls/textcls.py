@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import csv
 import dataclasses
+import importlib.util
 import math
 import os
 import sys
@@ -728,12 +729,28 @@ def command_line(argv: list[str] | None) -> list[str]:
     return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
 
+def recipe_module():
+    """fast_recipe.py beside this file (the modern recipe, beyond the book), loaded by its path:
+    this file may be imported as a package module, from outside its folder. None when
+    a reader copied textcls.py alone."""
+    if "fast_recipe" in sys.modules:
+        return sys.modules["fast_recipe"]
+    path = Path(__file__).with_name("fast_recipe.py")
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("fast_recipe", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fast_recipe"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(argv=None) -> int:
     argv = command_line(argv)
-    if chosen_recipe(argv) != "book" or {"-h", "--help"} & set(argv) and "book" not in argv:
-        try:
-            import fast_recipe  # the modern recipe, beside this file (beyond the book)
-        except ImportError:
+    wants_help = bool({"-h", "--help"} & set(argv))
+    if chosen_recipe(argv) != "book" or (wants_help and "book" not in argv):
+        fast_recipe = recipe_module()
+        if fast_recipe is None:
             print(
                 "error: the modern recipe (fast_recipe.py) is not beside this file — "
                 "run with --recipe book, or copy the whole ch16_textcls folder",

@@ -191,6 +191,42 @@ def test_resume_continues_the_epoch_count_like_the_books_reruns(tmp_path, capsys
     assert "using the" in capsys.readouterr().out  # says it fell back to the sample
 
 
+def test_book_resume_starts_a_fresh_sgd_as_the_books_reruns_do(tmp_path):
+    """§11.4's script loads the model and builds a new SGD on every run: momentum restarts."""
+    data = mnist.load_data(_sample_only_data_dir(tmp_path), 300)
+    ckpt = tmp_path / "book.pt"
+    mnist.run(mnist.Settings.of("book", "book", epochs=1), data, "cpu", ckpt)
+    saved = mnist.load_checkpoint(ckpt)
+    assert saved["optimizer"]["state"]  # the first run's momentum buffers were saved
+    seen = {}
+
+    def first_step_state(end):
+        seen["params"] = [p.detach().clone() for p in end.model.parameters()]
+        return True
+
+    state = mnist.resume_state(mnist.Settings.of("book", "book", epochs=2), ckpt, "cpu")
+    fresh = mnist.train(
+        mnist.Settings.of("book", "book", epochs=2), data, on_epoch=first_step_state, resume=state
+    )
+    assert [h["epoch"] for h in fresh.history] == [2]
+    # by hand: the same epoch from the saved weights with a new SGD gives the same weights
+    x, y = mnist.to_tensors(data.train_images, data.train_labels)
+
+    def one_more_epoch(keep_momentum: bool) -> float:
+        torch.manual_seed(mnist.SEED)  # train() seeds before building: dropout draws alike
+        model = mnist.build_model("book", "book")
+        model.load_state_dict(saved["model"])
+        sgd = mnist.optim_sgd(model, 0.01)
+        if keep_momentum:
+            sgd.load_state_dict(saved["optimizer"])
+        mnist.train_epoch_book(model, x, y, sgd, 100)
+        pairs = zip(seen["params"], model.parameters(), strict=True)
+        return max((a - b.detach()).abs().max().item() for a, b in pairs)
+
+    # (channels_last in train() and contiguous here differ in the last bits only)
+    assert one_more_epoch(keep_momentum=False) < 1e-5 < one_more_epoch(keep_momentum=True)
+
+
 def test_resume_fast_recipe_needs_the_same_schedule(tmp_path, capsys):
     mnist.main(_train_args(tmp_path, "--epochs", "1"))
     capsys.readouterr()
