@@ -1,4 +1,5 @@
 import gzip
+import os
 import shutil
 import struct
 import subprocess
@@ -479,6 +480,12 @@ def test_settings_take_each_recipes_defaults_and_the_given_values():
     assert mnist.parse([]).settings == mnist.Settings()
 
 
+def _keras_npz(path, data):
+    """An mnist.npz in Keras's layout, made from the IDX arrays."""
+    keys = ("x_train", "y_train", "x_test", "y_test")
+    np.savez(path, **dict(zip(keys, data[:4], strict=True)))
+
+
 def test_section_11_1_reads_the_npz_layouts_and_writes_the_digit(tmp_path, capsys, monkeypatch):
     """§11.1's second method: Keras's mnist.npz (digit labels) and the book's layout (one-hot
     labels, flat rows) read to the same arrays as the IDX files; X_train[1] written as a PNG."""
@@ -486,13 +493,7 @@ def test_section_11_1_reads_the_npz_layouts_and_writes_the_digit(tmp_path, capsy
 
     data = mnist.load_data(_sample_only_data_dir(tmp_path))
     keras_file, book_file = tmp_path / "keras.npz", tmp_path / "book.npz"
-    np.savez(
-        keras_file,
-        x_train=data.train_images,
-        y_train=data.train_labels,
-        x_test=data.test_images,
-        y_test=data.test_labels,
-    )
+    _keras_npz(keras_file, data)
     eye = np.eye(10, dtype=np.float32)
     np.savez(
         book_file,
@@ -528,6 +529,8 @@ def test_section_11_1_reads_the_npz_layouts_and_writes_the_digit(tmp_path, capsy
 def test_keras_load_data_reads_the_same_arrays(tmp_path, monkeypatch):
     """Keras 3's keras.datasets.mnist.load_data() on a file at Keras's place gives the arrays
     load_npz gives (its download step is replaced: this machine has no network)."""
+    if "KERAS_BACKEND" not in os.environ:  # Keras 3 picks its backend at import
+        monkeypatch.setenv("KERAS_BACKEND", "torch")
     pytest.importorskip("keras")
     from keras.src.datasets import mnist as keras_mnist
 
@@ -535,13 +538,7 @@ def test_keras_load_data_reads_the_same_arrays(tmp_path, monkeypatch):
     home = tmp_path / "keras home 中文"
     (home / "datasets").mkdir(parents=True)
     path = home / "datasets" / "mnist.npz"
-    np.savez(
-        path,
-        x_train=data.train_images,
-        y_train=data.train_labels,
-        x_test=data.test_images,
-        y_test=data.test_labels,
-    )
+    _keras_npz(path, data)
     monkeypatch.setenv("KERAS_HOME", str(home))
     monkeypatch.setattr(keras_mnist, "get_file", lambda **_: str(path))
     (kx, ky), (kxt, kyt) = mnist.keras_load_data()
