@@ -10,6 +10,7 @@ import importlib.metadata
 import os
 import platform
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -150,31 +151,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> None:
-    args = build_parser().parse_args(argv)
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
+
+def print_section_1_2(seed: int = SEED) -> None:
     print("== §1.2 Tensor 张量 ==")
-    x = random_tensor(args.seed)
+    x = random_tensor(seed)
     print(x)
     print(
         f"§1.2 x.size()  书中 book torch.Size([5, 3])  今天 today {x.size()}  "
         f"{'√' if x.size() == (5, 3) else '×'}"
     )
 
-    print("\n== §1.4 安装检查 install check: torch.ones(2, 2) ==")
+
+def print_section_1_4() -> None:
+    print("== §1.4 安装检查 install check: torch.ones(2, 2) ==")
     print(ones_2x2())
     print(
         "书中显示 the book shows '[torch.FloatTensor of size 2x2]'; 今天 today: tensor([[1., 1.], ...])"
     )
 
-    print("\n== numpy <-> torch 互转 ==")
+
+def print_numpy_bridge() -> None:
+    print("== numpy <-> torch 互转 ==")
     array, tensor, shared = numpy_round_trip()
     print(
         f"torch.from_numpy 与数组共享内存 shares memory: {shared}; 转回 back to numpy: {array.tolist()}"
     )
 
-    print("\n== 环境 environment ==")
+
+def print_environment_section() -> None:
+    print("== 环境 environment ==")
     print_environment()
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(command_line(argv))
+    print_section_1_2(args.seed)
+    print_section_1_4()
+    print_numpy_bridge()
+    print_environment_section()
 
 
 if __name__ == "__main__":

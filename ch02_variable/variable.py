@@ -7,6 +7,7 @@ Run:  python ch02_variable/variable.py
 """
 
 import argparse
+import sys
 import warnings
 
 import torch
@@ -57,9 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第2章 变量 Variable → Tensor (§2)")
 
 
-def main(argv=None) -> None:
-    build_parser().parse_args(argv)
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
+
+def print_tensor_constructor() -> None:
     print("== §2 torch.Tensor(3, 4) 未初始化 uninitialised ==")
     for name, t in uninitialised_vs_initialised().items():
         print(f"{name}:\n{t}")
@@ -69,14 +76,18 @@ def main(argv=None) -> None:
         "use torch.zeros / torch.rand."
     )
 
-    print("\n== §2 Variable → Tensor ==")
+
+def print_variable() -> None:
+    print("== §2 Variable → Tensor ==")
     v = legacy_variable()
     print(
         f"type(Variable(torch.zeros(2, 2))) = {type(v).__name__}   (书中 book: 'Variable containing:')"
     )
     print(f"今天的写法 modern: torch.zeros(2, 2, requires_grad=True) → {modern_leaf()}")
 
-    print("\n== §2 .data 与 .grad ==")
+
+def print_data_and_grad() -> None:
+    print("== §2 .data 与 .grad ==")
     before, after = grad_before_and_after()
     print(
         f"§2 x.grad before backward 反向传播前  书中 book None  今天 today {before}  "
@@ -85,6 +96,13 @@ def main(argv=None) -> None:
     print(f"反向传播后 x.grad after backward of sum((x+1)^2) = 2(x+1):\n{after}")
     for k, val in data_vs_detach().items():
         print(f"{k}: {val}")
+
+
+def main(argv=None) -> None:
+    build_parser().parse_args(command_line(argv))
+    print_tensor_constructor()
+    print_variable()
+    print_data_and_grad()
 
 
 if __name__ == "__main__":

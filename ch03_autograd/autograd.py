@@ -7,6 +7,7 @@ Run:  python ch03_autograd/autograd.py
 """
 
 import argparse
+import sys
 
 import torch
 
@@ -72,14 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第3章 求导 autograd (§3)")
 
 
-def main(argv=None) -> None:
-    build_parser().parse_args(argv)
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
+
+def print_gradient() -> None:
     print("== §3 求导 y = x + 2, z = 3y^2, out = mean(z) ==")
     x = torch.ones(2, 2, requires_grad=True)
     y, z, out = forward(x)
     print(f"y =\n{y}\nz =\n{z}")
-    print(f"§3 out        书中 book 27   今天 today {out.item():g}   {'√' if out.item() == 27 else '×'}")
+    print(
+        f"§3 out        书中 book 27   今天 today {out.item():g}   {'√' if out.item() == 27 else '×'}"
+    )
     out.backward()
     print(
         f"§3 x.grad     书中 book 4.5  今天 today {x.grad.tolist()}   "
@@ -89,13 +98,21 @@ def main(argv=None) -> None:
     print(f"解析解 closed form 3(x+2)/2        = {analytic_gradient(ones).tolist()}")
     print(f"数值差分 finite differences (float64) = {finite_difference_gradient(ones).tolist()}")
 
-    print("\n== §3 权值更新 weight update: the sign ==")
+
+def print_weight_update() -> None:
+    print("== §3 权值更新 weight update: the sign ==")
     down, up = fit_line(sign=-1), fit_line(sign=+1)
     print(f"weight -= lr·grad (书中代码 the book's code):    loss {down[0]:.4f} → {down[-1]:.6f}")
     print(
         f"weight += lr·grad (书中公式 the book's formula): loss {up[0]:.4f} → {up[-1]:.4g}  "
         "(发散 diverges)"
     )
+
+
+def main(argv=None) -> None:
+    build_parser().parse_args(command_line(argv))
+    print_gradient()
+    print_weight_update()
 
 
 if __name__ == "__main__":

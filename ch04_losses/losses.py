@@ -9,6 +9,7 @@ Run:  python ch04_losses/losses.py
 
 import argparse
 import math
+import sys
 
 import torch
 import torch.nn as nn
@@ -157,8 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第4章 损失函数 loss functions (§4.1–4.7)")
 
 
-def main(argv=None) -> None:
-    build_parser().parse_args(argv)
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
+
+
+def print_regression_losses() -> None:
     sample, target = book_sample_target()
     print(f"sample = {sample.tolist()}   target = {target.tolist()}\n")
 
@@ -172,6 +180,10 @@ def main(argv=None) -> None:
         print(f"      按公式 by the formula: {by_formula:.4f}")
 
     print()
+
+
+def print_section_4_4() -> None:
+    sample, target = book_sample_target()
     show("4.4", "BCELoss", BOOK["BCELoss"], bce_today(sample, target))
     print(
         f"      旧版 log(x + 1e-12) 的公式 formula with the old log(x + 1e-12):   "
@@ -187,6 +199,10 @@ def main(argv=None) -> None:
     )
 
     print()
+
+
+def print_section_4_5() -> None:
+    sample, target = book_sample_target()
     show("4.5", "CrossEntropy", "error", f"{cross_entropy_book_call(sample, target):.4f}")
     print(
         f"      = 浮点目标被当作类别概率 float target read as class probabilities: "
@@ -199,6 +215,10 @@ def main(argv=None) -> None:
     )
 
     print()
+
+
+def print_sections_4_6_and_4_7() -> None:
+    sample, target = book_sample_target()
     show("4.6", "NLLLoss", "error", nll_book_call(sample, target))
     warned, result = nll2d_book_call(sample, target)
     show("4.7", "NLLLoss2d", "error", f"{result}  (FutureWarning: {warned})")
@@ -207,6 +227,14 @@ def main(argv=None) -> None:
         f"      正确用法 valid use: NLLLoss on (N, C, H, W) log-probabilities and (N, H, W) class "
         f"indices = {loss:.4f}, 手算 by hand {by_hand:.4f}"
     )
+
+
+def main(argv=None) -> None:
+    build_parser().parse_args(command_line(argv))
+    print_regression_losses()
+    print_section_4_4()
+    print_section_4_5()
+    print_sections_4_6_and_4_7()
 
 
 if __name__ == "__main__":

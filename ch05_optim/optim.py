@@ -9,6 +9,7 @@ Run:  python ch05_optim/optim.py [--steps 100] [--out-dir outputs/ch05]
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -304,20 +305,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> None:
-    args = build_parser().parse_args(argv)
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
+
+def print_against_torch(steps: int = STEPS) -> None:
     print(
         "== 手写更新 vs. torch.optim: hand-written update vs. torch.optim "
-        f"(float64, max |Δθ| over {args.steps} steps) =="
+        f"(float64, max |Δθ| over {steps} steps) =="
     )
     for name in OPTIMIZERS:
-        gap = compare_with_torch(name, args.steps)
+        gap = compare_with_torch(name, steps)
         print(
             f"§{SECTIONS[name]} {name:<9} max|ours - torch.optim| = {gap:.2e}  "
             f"{'√' if gap < 1e-10 else '×'}"
         )
 
+
+def print_sgd_decay() -> None:
     facts = sgd_decay_facts()
     print(
         f"§5.1 书中 book 'SGD 支持学习衰减率' (a learning-rate decay)  今天 today SGD's only decay "
@@ -326,14 +335,18 @@ def main(argv=None) -> None:
         f"ExponentialLR(γ=0.5) gives {facts['lr_per_epoch']}"
     )
 
-    print("\n== 书中默认值 (Keras) vs. torch.optim: the book's defaults vs. torch.optim's ==")
+
+def print_book_defaults() -> None:
+    print("== 书中默认值 (Keras) vs. torch.optim: the book's defaults vs. torch.optim's ==")
     for name, book in BOOK_DEFAULTS.items():
         print(f"§{SECTIONS[name]} {name:<9} 书中 book {book}\n{'':15}torch {torch_defaults(name)}")
 
-    print("\n== 运行书中的公式 the book's formulas, run ==")
+
+def print_book_formulas(steps: int = STEPS) -> None:
+    print("== 运行书中的公式 the book's formulas, run ==")
     print(
         f"§5.5 Adam 书中公式 as printed (r uses g⊙s, no power t): max|Δθ| vs torch.optim.Adam = "
-        f"{book_adam_gap(args.steps):.3g}"
+        f"{book_adam_gap(steps):.3g}"
     )
     print(
         f"§5.4 Adadelta 书中公式 as printed (no ε in the numerator): θ moved by "
@@ -345,8 +358,20 @@ def main(argv=None) -> None:
         f"vs {a:.3g} with the current g^2"
     )
 
-    path = save_figure(trajectories(args.steps), args.out_dir / "optimizers.png")
+
+def draw_trajectories(steps: int = STEPS, out_dir: Path = DEFAULT_OUT) -> Path:
+    path = save_figure(trajectories(steps), out_dir / "optimizers.png")
     print(f"\n图 figure: {path}")
+    return path
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(command_line(argv))
+    print_against_torch(args.steps)
+    print_sgd_decay()
+    print_book_defaults()
+    print_book_formulas(args.steps)
+    draw_trajectories(args.steps, args.out_dir)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Run:  python ch06_regression/regression.py [--steps 300] [--lr 0.5] [--out-dir o
 import argparse
 import contextlib
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -179,12 +180,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> None:
-    args = build_parser().parse_args(argv)
-    print("== §6 线性回归 linear regression: Y = 0.5·X + noise, Linear(1, 1), SGD ==")
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
-    x, y = make_data(args.seed)
-    model, prediction, losses = fit(x, y, args.steps, args.lr, args.seed)
+
+def print_section_6(
+    seed: int = SEED, steps: int = STEPS, lr: float = LR, out_dir: Path = DEFAULT_OUT
+) -> tuple[torch.Tensor, Path]:
+    """§6's fit, printed beside the book; returns the prediction and the figure's path."""
+    print("== §6 线性回归 linear regression: Y = 0.5·X + noise, Linear(1, 1), SGD ==")
+    x, y = make_data(seed)
+    model, prediction, losses = fit(x, y, steps, lr, seed)
     w, b = learned_w_b(model)
     print(
         f"损失 loss: step 1 {losses[0]:.5f} → step {len(losses)} {losses[-1]:.6f} "
@@ -192,25 +202,35 @@ def main(argv=None) -> None:
     )
     print(f"§6 w  书中 book ≈0.5  今天 today {w:.4f}  {'√' if abs(w - 0.5) < 0.01 else '×'}")
     print(f"§6 b  书中 book ≈0    今天 today {b:.4f}  {'√' if abs(b) < 0.01 else '×'}")
-
-    png = save_plot(x, y, prediction, args.out_dir / "regression.png")
+    png = save_plot(x, y, prediction, out_dir / "regression.png")
     print(f"图 figure: {png}")
-    print("\n== §7 numpy 矩阵的保存 saving a numpy array ==")
-    npy = args.out_dir / "pred.npy"
+    error, _ = run_listing(BOOK_6_LISTING, out_dir / "book_6", prediction=prediction.numpy())
+    print(
+        f"§6 书中的保存代码 the book's lines np.save(...) / numpy.load(...): {error} (勘误 erratum)"
+    )
+    return prediction, png
+
+
+def print_section_7(prediction: torch.Tensor, out_dir: Path = DEFAULT_OUT) -> None:
+    print("== §7 numpy 矩阵的保存 saving a numpy array ==")
+    npy = out_dir / "pred.npy"
     loaded = numpy_round_trip(prediction.numpy(), npy)
     print(
         f"§7 np.save / np.load 预测值往返 round trip of the prediction: {npy}, "
         f"完全相同 identical: {np.array_equal(loaded, prediction.numpy())}"
     )
-    error, _ = run_listing(BOOK_6_LISTING, args.out_dir / "book_6", prediction=prediction.numpy())
-    print(
-        f"§6 书中的保存代码 the book's lines np.save(...) / numpy.load(...): {error} (勘误 erratum)"
-    )
-    listing = section_7_listing(args.out_dir / "book_7")
+    listing = section_7_listing(out_dir / "book_7")
     print(
         f"§7 书中的代码 the book's listing as printed: {listing['as_printed']}; with the name "
         f"np.save wrote (nm.npy): a = {listing['loaded']!r} (错误 error: {listing['fixed_error']})"
     )
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(command_line(argv))
+    prediction, _ = print_section_6(args.seed, args.steps, args.lr, args.out_dir)
+    print()
+    print_section_7(prediction, args.out_dir)
 
 
 if __name__ == "__main__":

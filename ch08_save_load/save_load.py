@@ -11,6 +11,7 @@ Run:  python ch08_save_load/save_load.py [--out-dir outputs/ch08]
 import argparse
 import os
 import pickle
+import sys
 import tempfile
 from pathlib import Path
 
@@ -98,11 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> None:
-    args = build_parser().parse_args(argv)
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
+
+def print_whole_model(out_dir: Path = DEFAULT_OUT) -> None:
     print("== §8 保存整个模型 torch.save(model) / torch.load — the book's whole-model pickle ==")
-    whole = save_atomic(make_model(), args.out_dir / "mymodel.pt")
+    whole = save_atomic(make_model(), out_dir / "mymodel.pt")
     print(f"已保存 saved {whole}")
     print(
         f"§8 torch.load(whole model)  书中 book: loads  今天 today: {load_whole_model_today(whole)}"
@@ -112,16 +119,27 @@ def main(argv=None) -> None:
         "still loads it — only for files you trust)"
     )
 
-    print("\n== 为什么: 检查点是 pickle, pickle 能执行代码 why: a checkpoint is a pickle ==")
-    safe, unsafe = weights_only_blocks_code(args.out_dir)
+
+def print_why_weights_only(out_dir: Path = DEFAULT_OUT) -> None:
+    print("== 为什么: 检查点是 pickle, pickle 能执行代码 why: a checkpoint is a pickle ==")
+    safe, unsafe = weights_only_blocks_code(out_dir)
     print(f"weights_only=True: {safe};  weights_only=False: {unsafe}")
 
-    print("\n== 安全的做法 the safe way: state_dict, atomic write, weights_only=True ==")
-    model, restored, path = state_dict_round_trip(args.out_dir)
+
+def print_the_safe_way(out_dir: Path = DEFAULT_OUT) -> None:
+    print("== 安全的做法 the safe way: state_dict, atomic write, weights_only=True ==")
+    model, restored, path = state_dict_round_trip(out_dir)
     print(
         f"已保存 saved {path}; 恢复的模型输出完全相同 restored model gives identical outputs: "
         f"{same_outputs(model, restored)}"
     )
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(command_line(argv))
+    print_whole_model(args.out_dir)
+    print_why_weights_only(args.out_dir)
+    print_the_safe_way(args.out_dir)
 
 
 if __name__ == "__main__":

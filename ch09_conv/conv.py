@@ -5,6 +5,7 @@ Run:  python ch09_conv/conv.py
 
 import argparse
 import ast
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -116,12 +117,21 @@ def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第9章 卷积层 convolution (§9.1, §9.2)")
 
 
-def main(argv=None) -> None:
-    build_parser().parse_args(argv)
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
+
+def print_sections_9_1_9_2_signatures() -> None:
     print("== §9.1 / §9.2 函数定义 signatures and defaults ==")
     print_signatures()
-    print("\n== §9.1 Conv2d 二维卷积 ==")
+
+
+def print_section_9_1() -> None:
+    print("== §9.1 Conv2d 二维卷积 ==")
     y = conv2d_book()
     print(f"F.conv2d(ones(4,4), [[.1,.2],[.3,.4]]) =\n{y[0, 0]}")
     by_hand = conv2d_by_hand(torch.ones(4, 4), torch.tensor([[0.1, 0.2], [0.3, 0.4]]))
@@ -130,7 +140,9 @@ def main(argv=None) -> None:
         f"手算 by hand {by_hand.unique().tolist()}"
     )
 
-    print("\n== §9.2 Conv1d 一维卷积 ==")
+
+def print_section_9_2() -> None:
+    print("== §9.2 Conv1d 一维卷积 ==")
     y = conv1d_book()[0, 0].tolist()
     by_hand = conv1d_by_hand(torch.arange(16.0).view(1, 16), torch.tensor([[0.1, 0.2, 0.3]]))
     print(
@@ -150,10 +162,20 @@ def main(argv=None) -> None:
     )
     print("     27.8 = (0·.1 + 1·.2 + 2·.3) + (8 + 9 + 10)")
 
-    print("\n== 输出长度 output size floor((n + 2p - d(k-1) - 1)/s) + 1, n=16, k=3 ==")
+
+def print_output_sizes() -> None:
+    print("== 输出长度 output size floor((n + 2p - d(k-1) - 1)/s) + 1, n=16, k=3 ==")
     print("stride padding dilation  公式 formula  conv1d")
     for s, p, d, formula, real in output_size_table():
         print(f"{s:>6} {p:>7} {d:>8}  {formula:>12}  {real:>6}")
+
+
+def main(argv=None) -> None:
+    build_parser().parse_args(command_line(argv))
+    print_sections_9_1_9_2_signatures()
+    print_section_9_1()
+    print_section_9_2()
+    print_output_sizes()
 
 
 if __name__ == "__main__":

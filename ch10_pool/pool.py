@@ -5,6 +5,7 @@ Run:  python ch10_pool/pool.py
 
 import argparse
 import ast
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -96,11 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第10章 池化层 pooling (§10.1–10.3)")
 
 
-def main(argv=None) -> None:
-    build_parser().parse_args(argv)
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
+
+
+def print_section_10_1_signature() -> None:
     print(f"x = 0..19 排成 as 4×5:\n{grid_4x5()[0, 0]}\n")
     print_signature()
 
+
+def print_sections_10_1_to_10_3() -> None:
     y = max_pool2d_book()[0, 0]
     print(f"§10.1 max_pool2d 最大池化  书中 book [[6, 8], [16, 18]]  今天 today {y.int().tolist()}")
     print(
@@ -117,9 +127,18 @@ def main(argv=None) -> None:
         f"今天 today {two[0].int().tolist()}"
     )
 
-    print("\n== ceil_mode / padding 向上取整与填充 ==")
+
+def print_ceil_mode_and_padding() -> None:
+    print("== ceil_mode / padding 向上取整与填充 ==")
     for name, out in ceil_mode_and_padding().items():
         print(f"{name}: shape {tuple(out.shape[-2:])}\n{out[0, 0]}")
+
+
+def main(argv=None) -> None:
+    build_parser().parse_args(command_line(argv))
+    print_section_10_1_signature()
+    print_sections_10_1_to_10_3()
+    print_ceil_mode_and_padding()
 
 
 if __name__ == "__main__":
