@@ -1,0 +1,35 @@
+# %% [markdown]
+# # 第4章 损失函数 · Loss functions (§4.1–4.7)
+#
+# 书中的例子：`sample = ones(2, 2)`，`target = [[0, 1], [2, 3]]`。
+
+# %%
+import losses
+
+# %% [markdown]
+# ## §4.1–4.3 L1、SmoothL1、MSE
+# 书中 1、0.625、1.5：今天相同，按公式手算也相同。
+
+# %%
+losses.print_regression_losses()
+
+# %% [markdown]
+# ## §4.4 BCELoss
+# 书中 -13.8155；勘误：今天目标须在 [0, 1] 内，否则 RuntimeError；书中的数来自旧版 log(x + 1e-12)。
+
+# %%
+losses.print_section_4_4()
+
+# %% [markdown]
+# ## §4.5 CrossEntropyLoss
+# 书中报错；今天浮点目标被当作类别概率，得到 2.0794。
+
+# %%
+losses.print_section_4_5()
+
+# %% [markdown]
+# ## §4.6 NLLLoss 与 §4.7 NLLLoss2d
+# 书中两处都报错。今天仍然报错：`F.nll_loss` 需要类别下标；`nn.NLLLoss2d` 先警告已弃用，再 RuntimeError。
+
+# %%
+losses.print_sections_4_6_and_4_7()
