@@ -96,3 +96,21 @@ def test_notebook_runs_top_to_bottom_in_a_kernel(folder, tmp_path):
         assert images, f"{folder}: no inline figure"
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "§" in text  # the sections printed the book's numbers
+
+
+def test_main_ignores_a_kernels_argv(monkeypatch, capsys, tmp_path):
+    """Inside a Jupyter kernel sys.argv is the kernel's (`-f …/kernel-….json`): every entry
+    script's main() reads no arguments there, so argparse does not exit with code 2."""
+    import importlib
+    import types
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setattr(sys, "argv", ["ipykernel_launcher.py", "-f", "/tmp/kernel-1.json"])
+    for folder, (entry, _) in make_notebooks.CHAPTERS.items():
+        module = importlib.import_module(f"{folder}.{entry}")
+        assert module.command_line(None) == [], folder
+        assert module.command_line(["--help"]) == ["--help"]
+    from ch09_conv import conv
+
+    conv.main()  # runs, instead of "unrecognized arguments: -f"
+    assert "§9.1" in capsys.readouterr().out
