@@ -16,6 +16,7 @@ folder finds the sample through --data-dir or $BOOK_DATA_DIR too).
 
 import argparse
 import gzip
+import importlib.util
 import math
 import os
 import struct
@@ -261,6 +262,7 @@ class Net(nn.Module):
         hidden: int = 50,
         p_conv: float = 0.5,
         p_fc: float = 0.5,
+        n_classes: int = 10,  # the ten digits; your own data (own_data.py) has its own count
     ):
         super().__init__()
         self.conv1 = nn.Conv2d(1, conv1, kernel_size=5)
@@ -268,7 +270,7 @@ class Net(nn.Module):
         self.conv2_drop = nn.Dropout2d(p_conv)
         self.fc1 = nn.Linear(conv2 * 4 * 4, hidden)
         self.fc1_drop = nn.Dropout(p_fc)
-        self.fc2 = nn.Linear(hidden, 10)
+        self.fc2 = nn.Linear(hidden, n_classes)
 
     def forward(self, x):
         x = F.relu(F.max_pool2d(self.conv1(x), 2))
@@ -407,10 +409,10 @@ FAST_DEFAULTS = {
 }
 
 
-def build_model(name: str, recipe: str) -> Net:
+def build_model(name: str, recipe: str, n_classes: int = 10) -> Net:
     # the fast recipe keeps the architecture and lowers dropout: it trains for few epochs
     dropout = dict(p_conv=0.5, p_fc=0.5) if recipe == "book" else dict(p_conv=0.1, p_fc=0.1)
-    return Net(**MODELS[name], **dropout)
+    return Net(**MODELS[name], **dropout, n_classes=n_classes)
 
 
 def random_shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tensor:
@@ -502,6 +504,10 @@ class MnistData(NamedTuple):
     test_images: np.ndarray
     test_labels: np.ndarray
     is_sample: bool
+    classes: tuple[str, ...] = tuple("0123456789")  # the label names, in label order
+
+
+DIGITS = MnistData._field_defaults["classes"]
 
 
 def load_data(data_dir: Path, limit: int | None = None) -> MnistData:
@@ -569,10 +575,18 @@ def train(
             f"train {tuple(x_train.shape)}  test {tuple(x_test.shape)}  device {device}  "
             f"threads {torch.get_num_threads()}"
         )
-    model = build_model(s.model, s.recipe).to(device, memory_format=torch.channels_last)
+    model = build_model(s.model, s.recipe, len(data.classes))
+    model = model.to(device, memory_format=torch.channels_last)
     steps = math.ceil(len(x_train) / s.batch_size)
     optimizer, scheduler = make_optimizer(model, s.recipe, s.lr, s.epochs, steps)
-    config = dict(model=s.model, recipe=s.recipe, mean=mean, std=std, epochs=s.epochs)
+    config = dict(
+        model=s.model,
+        recipe=s.recipe,
+        mean=mean,
+        std=std,
+        epochs=s.epochs,
+        classes=list(data.classes),
+    )
     first = 1
     if resume is not None:
         model.load_state_dict(resume["model"])
@@ -683,12 +697,15 @@ def figure_names(model: str, recipe: str) -> dict[str, str]:
     return {kind: f"{kind}_{tag}.png" for kind in ("curves", "confusion", "misclassified")}
 
 
-def save_curves(history: list[dict], path: Path, model="book", recipe="fast") -> Path:
+def save_curves(
+    history: list[dict], path: Path, model="book", recipe="fast", show_book=True
+) -> Path:
     """Loss and test accuracy per epoch, the book's §11.5/§11.6 numbers as stars."""
     import matplotlib.ticker
     from matplotlib.figure import Figure
 
     section, book = book_points(model)
+    book = book if show_book else {}  # the reader's own images: the book has no numbers for them
     epochs = [h["epoch"] for h in history]
     fig = Figure(figsize=(11, 4))
     a1, a2 = fig.subplots(1, 2)
@@ -709,10 +726,26 @@ def save_curves(history: list[dict], path: Path, model="book", recipe="fast") ->
     return _save_fig(fig, path)
 
 
-def save_confusion(y_true, y_pred, path: Path) -> Path:
+CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC"]
+
+
+def tick_labels(classes) -> tuple[list[str], str]:
+    """Class names for the axes, in a font that has their glyphs; where matplotlib has no
+    Chinese font, the class numbers (the run prints which name each number is)."""
+    from matplotlib import font_manager
+
+    if all(c.isascii() for c in classes):
+        return list(classes), "sans-serif"
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    font = next((name for name in CJK_FONTS if name in installed), None)
+    return (list(classes), font) if font else ([str(k) for k in range(len(classes))], "sans-serif")
+
+
+def save_confusion(y_true, y_pred, path: Path, classes=tuple("0123456789")) -> Path:
     from matplotlib.figure import Figure
 
-    cm = np.zeros((10, 10), dtype=int)
+    n = len(classes)
+    cm = np.zeros((n, n), dtype=int)
     np.add.at(cm, (y_true.cpu().numpy(), y_pred.cpu().numpy()), 1)
     fig = Figure(figsize=(6, 5.5))
     ax = fig.subplots()
@@ -722,8 +755,9 @@ def save_confusion(y_true, y_pred, path: Path) -> Path:
         ax.text(j, i, cm[i, j], ha="center", va="center", fontsize=7, color=colour)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_xticks(range(10))
-    ax.set_yticks(range(10))
+    labels, font = tick_labels(classes)
+    ax.set_xticks(range(n), labels, rotation=90 if n > 10 else 0, fontfamily=font)
+    ax.set_yticks(range(n), labels, fontfamily=font)
     ax.set_title("confusion matrix, test set (colour: log(1 + count))")
     fig.tight_layout()
     return _save_fig(fig, path)
@@ -751,8 +785,10 @@ def save_figures(trained: Trained, data: MnistData, out_dir: Path) -> list[Path]
     names = figure_names(model, recipe)
     y_true = torch.from_numpy(data.test_labels.astype(np.int64))
     return [
-        save_curves(trained.history, out_dir / names["curves"], model, recipe),
-        save_confusion(y_true, trained.pred, out_dir / names["confusion"]),
+        save_curves(
+            trained.history, out_dir / names["curves"], model, recipe, data.classes == DIGITS
+        ),
+        save_confusion(y_true, trained.pred, out_dir / names["confusion"], data.classes),
         save_misclassified(
             y_true, trained.pred, data.test_images, out_dir / names["misclassified"]
         ),
@@ -813,16 +849,26 @@ def preprocess_drawing(path: Path) -> np.ndarray:
     return canvas
 
 
-def predict_file(path: Path, checkpoint: Path) -> tuple[int, np.ndarray]:
+def load_classifier(checkpoint: Path) -> tuple[nn.Module, dict]:
+    """The trained model of a checkpoint and its config (class names, normalisation)."""
     state = load_checkpoint(checkpoint)
     config = state["config"]
-    model = build_model(config["model"], config["recipe"])
+    classes = config.get("classes", list("0123456789"))
+    model = build_model(config["model"], config["recipe"], len(classes))
     model.load_state_dict(state["model"])
-    x, _ = to_tensors(
-        preprocess_drawing(path)[None], np.zeros(1, np.uint8), config["mean"], config["std"]
-    )
+    return model.eval(), dict(config, classes=classes)
+
+
+def classify(model: nn.Module, config: dict, image28: np.ndarray) -> np.ndarray:
+    """Class probabilities of one preprocessed 28×28 image."""
+    x, _ = to_tensors(image28[None], np.zeros(1, np.uint8), config["mean"], config["std"])
     with torch.inference_mode():
-        probs = model.eval()(x).exp()[0].numpy()
+        return model(x).exp()[0].numpy()
+
+
+def predict_file(path: Path, checkpoint: Path) -> tuple[int, np.ndarray]:
+    model, config = load_classifier(checkpoint)
+    probs = classify(model, config, preprocess_drawing(path))
     return int(probs.argmax()), probs
 
 
@@ -977,11 +1023,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--predict",
         type=user_path,
+        nargs="+",
         default=None,
-        metavar="IMAGE",
-        help="classify IMAGE with the saved checkpoint instead of training",
+        metavar="IMAGE_OR_FOLDER",
+        help="classify images (files, or every image in a folder) with the saved checkpoint "
+        "instead of training: a line per image",
+    )
+    p.add_argument(
+        "--predict-out",
+        type=user_path,
+        default=None,
+        metavar="FILE.csv",
+        help="also write --predict's answers to a CSV (file, label, probability)",
+    )
+    p.add_argument(
+        "--image-folder",
+        type=user_path,
+        default=None,
+        metavar="DIR",
+        help="train on your own images instead of MNIST: DIR/<class>/<image> (PNG/JPEG/BMP, any "
+        "size or colour), or DIR/train/… and DIR/test/… (own_data.py; default out-dir "
+        "OUT_DIR/own)",
+    )
+    p.add_argument(
+        "--test-share",
+        type=share,
+        default=0.2,
+        help="--image-folder without train/test parts: share of each class held out for "
+        "testing (default: %(default)s)",
     )
     return p
+
+
+def share(text: str) -> float:
+    """argparse type: a share strictly between 0 and 1."""
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {text}")
+    return value
 
 
 def command_line(argv: list[str] | None) -> list[str]:
@@ -1005,7 +1084,10 @@ class Options(NamedTuple):
     save_model: bool
     resume: bool
     figures: bool
-    predict: Path | None
+    predict: list[Path] | None
+    predict_out: Path | None
+    image_folder: Path | None
+    test_share: float
 
 
 def parse(argv: list[str] | None = None) -> Options:
@@ -1018,11 +1100,14 @@ def parse(argv: list[str] | None = None) -> Options:
         lr=args.lr,
         seed=args.seed,
     )
-    checkpoint = args.checkpoint or args.out_dir / f"mnist_{args.model}_{args.recipe}.pt"
+    out_dir = args.out_dir
+    if args.image_folder is not None and out_dir == DEFAULT_OUT:
+        out_dir = DEFAULT_OUT / "own"  # the reader's run never overwrites MNIST's files
+    checkpoint = args.checkpoint or out_dir / f"mnist_{args.model}_{args.recipe}.pt"
     return Options(
         settings,
         resolve_data_dir(args.data_dir),
-        args.out_dir,
+        out_dir,
         args.device,
         args.threads,
         args.limit,
@@ -1031,6 +1116,9 @@ def parse(argv: list[str] | None = None) -> Options:
         args.resume,
         not args.no_figures,
         args.predict,
+        args.predict_out,
+        args.image_folder,
+        args.test_share,
     )
 
 
@@ -1082,23 +1170,62 @@ def run(
     return trained
 
 
+def own_data_module():
+    """own_data.py beside this file (your own images, beyond the book), loaded by its path with
+    `import mnist` inside it bound to this very module: one DataError, one Net, one loop, even
+    when another copy of mnist.py is loaded under that name."""
+    this = sys.modules[__name__]
+    if getattr(this, "_own_data", None) is None:
+        previous = sys.modules.get("mnist")
+        sys.modules["mnist"] = this
+        try:
+            spec = importlib.util.spec_from_file_location(
+                "own_data", Path(__file__).with_name("own_data.py")
+            )
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        finally:
+            if previous is not None:
+                sys.modules["mnist"] = previous
+        this._own_data = module
+    return this._own_data
+
+
+def predict_command(o: Options) -> int:
+    """One image: its class and every class's probability; several, or a folder: a line each
+    (own_data.py), optionally saved as a CSV."""
+    single = len(o.predict) == 1 and o.predict[0].is_file() and o.predict_out is None
+    if not single:
+        own_data_module().predict_many(o.predict, o.checkpoint, o.predict_out)
+        return 0
+    path = o.predict[0]
+    best, probs = predict_file(path, o.checkpoint)
+    classes = load_classifier(o.checkpoint)[1]["classes"]
+    print(
+        f"{path}: {classes[best]}   (p = {probs[best]:.3f}; "
+        + " ".join(f"{c}:{p:.2f}" for c, p in zip(classes, probs, strict=True))
+        + ")"
+    )
+    return 0
+
+
 def main(argv=None) -> int:
     o = parse(argv)
     try:
         if o.predict:
-            digit, probs = predict_file(o.predict, o.checkpoint)
-            print(
-                f"{o.predict}: {digit}   (p = {probs[digit]:.3f}; "
-                + " ".join(f"{d}:{p:.2f}" for d, p in enumerate(probs))
-                + ")"
-            )
-            return 0
+            return predict_command(o)
         if o.threads:
             torch.set_num_threads(o.threads)
-        data = load_data(o.data_dir, o.limit)
-        print_section_11_1(data, o.data_dir, o.out_dir)
-        print_section_11_3()
+        if o.image_folder is not None:  # beyond the book: the reader's own images
+            own_data = own_data_module()
+            data = own_data.load_image_folder(o.image_folder, o.test_share, o.settings.seed)
+        else:
+            data = load_data(o.data_dir, o.limit)
+            print_section_11_1(data, o.data_dir, o.out_dir)
+            print_section_11_3()
         trained = run(o.settings, data, o.device, o.checkpoint, o.resume, o.save_model)
+        if o.image_folder is not None:
+            own_data_module().print_per_class(trained, data)
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

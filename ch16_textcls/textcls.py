@@ -733,6 +733,7 @@ def recipe_module():
     """fast_recipe.py beside this file (the modern recipe, beyond the book), loaded by its path:
     this file may be imported as a package module, from outside its folder. None when
     a reader copied textcls.py alone."""
+    sys.modules.setdefault("textcls", sys.modules[__name__])  # one textcls for both files
     if "fast_recipe" in sys.modules:
         return sys.modules["fast_recipe"]
     path = Path(__file__).with_name("fast_recipe.py")

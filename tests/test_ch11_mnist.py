@@ -558,3 +558,109 @@ def test_seconds_to_reach_and_the_speedup():
     rows = compare.summary({"ours-book": ours, "pytorch-example": peer})
     assert rows[0]["reach"] == {98.5: 20, 99.0: 20, 99.5: None}
     assert rows[1]["speedup"] == 200 / 20  # the peer's 98.9%: it took 200 s, ours 20 s
+
+
+# ---------------------------------------------------------------- your own images (own_data.py)
+
+SHAPES = {"圆形": "circle", "方形": "square", "三角形": "triangle"}
+
+
+def _shape_image(kind: str, rng, light: bool, size: int = 64) -> np.ndarray:
+    import cv2
+
+    img = np.full((size, size, 3), 255 if light else 0, np.uint8)
+    ink = (0, 0, 0) if light else tuple(int(v) for v in rng.integers(150, 256, 3))
+    c, r = rng.integers(24, 40, 2), int(rng.integers(12, 20))
+    if kind == "circle":
+        cv2.circle(img, (int(c[0]), int(c[1])), r, ink, -1)
+    elif kind == "square":
+        cv2.rectangle(img, (int(c[0] - r), int(c[1] - r)), (int(c[0] + r), int(c[1] + r)), ink, -1)
+    else:
+        pts = np.array([[c[0], c[1] - r], [c[0] - r, c[1] + r], [c[0] + r, c[1] + r]], np.int32)
+        cv2.fillPoly(img, [pts], ink)
+    return img
+
+
+def _write(path: Path, image: np.ndarray) -> Path:
+    import cv2
+
+    ok, data = cv2.imencode(path.suffix, image)
+    assert ok
+    data.tofile(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def shapes_folder(tmp_path_factory) -> Path:
+    """Three classes in folders named in Chinese: colour and gray PNGs, light and dark
+    backgrounds, one JPEG per class, and one file that is not an image."""
+    root = tmp_path_factory.mktemp("own") / "我的 图片"
+    rng = np.random.default_rng(0)
+    for name, kind in SHAPES.items():
+        folder = root / name
+        folder.mkdir(parents=True)
+        for k in range(24):
+            suffix = ".jpg" if k == 0 else ".png"
+            _write(folder / f"图{k:02d}{suffix}", _shape_image(kind, rng, light=k % 2 == 0))
+    (root / "圆形" / "坏的.png").write_bytes(b"not an image at all")
+    return root
+
+
+def test_own_image_folder_trains_and_predicts_with_its_class_names(shapes_folder, tmp_path, capsys):
+    out = tmp_path / "输出"
+    args = ["--image-folder", str(shapes_folder), "--epochs", "6", "--out-dir", str(out)]
+    assert mnist.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "3 classes" in printed and "坏的.png" in printed  # the unreadable file is named, skipped
+    state = mnist.load_checkpoint(out / "mnist_book_fast.pt")
+    assert state["config"]["classes"] == sorted(SHAPES)
+    final = state and [line for line in printed.splitlines() if line.startswith("epoch")][-1]
+    correct, total = (int(v) for v in final.split("accuracy ")[1].split(" ")[0].split("/"))
+    assert total == 15 and correct / total > 0.6, final  # chance is 1/3
+    assert "per-class test accuracy" in printed and (out / "confusion_book_fast.png").is_file()
+    csv_path = out / "答案.csv"
+    code = mnist.main(
+        [
+            "--out-dir",
+            str(out),
+            "--predict",
+            str(shapes_folder / "方形"),
+            "--predict-out",
+            str(csv_path),
+        ]
+    )
+    assert code == 0
+    import csv
+
+    with open(csv_path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 24 and {r["label"] for r in rows} <= set(SHAPES)
+    assert sum(r["label"] == "方形" for r in rows) > 12
+    one = mnist.main(["--out-dir", str(out), "--predict", str(shapes_folder / "圆形" / "图01.png")])
+    assert one == 0 and "(p = " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "layout, message",
+    [
+        ({"只有一类": 3}, "one class"),
+        ({"甲": 3, "乙": 1}, "too few images in 乙 (1)"),
+        ({}, "no PNG/JPEG/BMP images"),
+    ],
+)
+def test_own_image_folder_bad_layouts_are_one_line(layout, message, tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    root = tmp_path / "数据"
+    root.mkdir()
+    for name, n in layout.items():
+        (root / name).mkdir()
+        for k in range(n):
+            _write(root / name / f"{k}.png", _shape_image("circle", rng, light=True))
+    assert mnist.main(["--image-folder", str(root), "--out-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_own_image_folder_that_is_not_a_folder(tmp_path, capsys):
+    assert mnist.main(["--image-folder", str(tmp_path / "nope"), "--out-dir", str(tmp_path)]) == 1
+    assert "is not a folder" in capsys.readouterr().err

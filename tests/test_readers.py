@@ -197,6 +197,7 @@ def test_every_path_option_expands_the_home_folder(script):
             assert action.type is not Path, f"{script} {action.option_strings}: plain Path"
             option = action.option_strings[-1]
             value = getattr(parser.parse_args([option, "~/书 x/a.png"]), action.dest)
+            value = value[0] if isinstance(value, list) else value  # nargs="+": a list of paths
             assert value == Path.home() / "书 x" / "a.png", (script, option)
     if hasattr(module, "resolve_data_dir"):
         assert module.resolve_data_dir("~/数据") == Path.home() / "数据"
@@ -212,10 +213,13 @@ def test_every_number_option_refuses_zero_or_negative_in_one_line(script, capsys
             "non_negative_int",
             "positive_float",
             "fraction",
+            "share",
         }, f"{script} {option}: type {action.type.__name__} does not check its range"
         bad = ["-1"] if action.type.__name__ in {"non_negative_int", "fraction"} else ["0", "-1"]
         if action.type.__name__ == "fraction":
             bad.append("1.5")
+        if action.type.__name__ == "share":  # strictly between 0 and 1
+            bad = ["0", "1", "-1"]
         for value in bad:
             with pytest.raises(SystemExit) as exit_:
                 module.main([option, value])

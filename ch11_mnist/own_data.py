@@ -1,0 +1,195 @@
+"""第11章 用你自己的图片 · your own images (not in the book): a folder of classes, many predictions.
+
+    python ch11_mnist/mnist.py --image-folder 我的图片/        # DIR/<class>/<image>, any size/colour
+    python ch11_mnist/mnist.py --image-folder DIR --predict new/ --predict-out answers.csv
+
+mnist.py hands these options to the functions here; they build on the book's pieces in mnist.py
+(its Net, its training loop, its preprocessing), never the other way round.
+
+Each image becomes an MNIST-like 28×28 grayscale picture by mnist.preprocess_drawing: colour to
+gray (a transparent PNG laid on white), inverted when the background is light (MNIST is light
+on dark), cropped to what stands out from the background, scaled to fit 20×20 keeping its
+aspect, padded to 28×28 and centred by its centre of mass — as MNIST's digits were made.
+"""
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+from mnist import (
+    SEED,
+    DataError,
+    MnistData,
+    Trained,
+    classify,
+    load_classifier,
+    preprocess_drawing,
+    write_atomic,
+)
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
+TEST_SHARE = 0.2  # held out from each class when the folder has no train/ and test/ parts
+FOLDER_LAYOUT = "DIR/<class>/<image>.png (or DIR/train/<class>/…, DIR/test/<class>/…)"
+
+
+def images_in(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    )
+
+
+def class_folders(root: Path) -> dict[str, list[Path]]:
+    """{class name: its image files}: one subfolder of `root` per class, sorted by name."""
+    if not root.is_dir():
+        raise DataError(f"{root} is not a folder — give --image-folder {FOLDER_LAYOUT}")
+    classes = {d.name: images_in(d) for d in sorted(root.iterdir()) if d.is_dir()}
+    if not any(classes.values()):
+        raise DataError(f"no PNG/JPEG/BMP images under {root} — lay them out as {FOLDER_LAYOUT}")
+    return classes
+
+
+def check_classes(classes: dict[str, list], where: Path, least: int = 2) -> None:
+    found = {name: len(files) for name, files in classes.items() if files}
+    if len(found) < 2:
+        raise DataError(
+            f"{where} holds one class ({', '.join(found)}): a classifier needs two or more "
+            f"class folders — {FOLDER_LAYOUT}"
+        )
+    few = [f"{name} ({n})" for name, n in found.items() if n < least]
+    if few:
+        raise DataError(
+            f"too few images in {', '.join(few)} under {where}: each class needs at least "
+            f"{least}, one to train on and one to test"
+        )
+
+
+def stratified(classes: dict[str, list[Path]], share: float, seed: int):
+    """(train, test) lists of (path, label): `share` of every class held out, shuffled by seed."""
+    gen = torch.Generator().manual_seed(seed)
+    train, test = [], []
+    for label, files in enumerate(classes.values()):
+        order = torch.randperm(len(files), generator=gen).tolist()
+        n_test = min(len(files) - 1, max(1, math.floor(share * len(files) + 0.5)))
+        test += [(files[i], label) for i in order[:n_test]]
+        train += [(files[i], label) for i in order[n_test:]]
+    return train, test
+
+
+def preprocess_all(items) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """28×28 images and labels; files that cannot be read or show nothing are skipped and named."""
+    images, labels, skipped = [], [], []
+    for path, label in items:
+        try:
+            images.append(preprocess_drawing(path))
+            labels.append(label)
+        except DataError as err:
+            skipped.append(f"{path.name} ({str(err).split(' — ')[-1]})")
+    shape = (len(images), 28, 28)
+    return np.array(images, np.uint8).reshape(shape), np.array(labels, np.uint8), skipped
+
+
+def load_image_folder(root: Path, test_share: float = TEST_SHARE, seed: int = SEED) -> MnistData:
+    """A folder of class folders as MnistData, with its class names; DIR/train + DIR/test when
+    both are there, else a stratified `test_share` of every class held out."""
+    if (root / "train").is_dir() and (root / "test").is_dir():
+        train_classes = class_folders(root / "train")
+        test_classes = class_folders(root / "test")
+        check_classes(train_classes, root / "train", least=1)
+        names = list(train_classes)
+        unknown = sorted(set(test_classes) - set(names))
+        if unknown:
+            raise DataError(f"{root / 'test'} has classes {unknown} that train/ lacks")
+        train = [(p, names.index(c)) for c, files in train_classes.items() for p in files]
+        test = [(p, names.index(c)) for c, files in test_classes.items() for p in files]
+        layout = "train/ and test/ folders"
+    else:
+        classes = class_folders(root)
+        check_classes(classes, root)
+        names = list(classes)
+        train, test = stratified(classes, test_share, seed)
+        layout = f"{test_share:.0%} of each class held out for testing"
+    x_train, y_train, skipped = preprocess_all(train)
+    x_test, y_test, skipped_test = preprocess_all(test)
+    skipped += skipped_test
+    if skipped:
+        print(f"跳过 skipped {len(skipped)} unreadable file(s): " + "; ".join(skipped))
+    if not len(x_train) or not len(x_test):
+        raise DataError(
+            f"{root}: no readable image left to {'train' if not len(x_train) else 'test'} on"
+        )
+    print(f"{root}: {len(names)} classes, {layout}")
+    print(f"  {'class':<20} {'train':>6} {'test':>6}")
+    for label, name in enumerate(names):
+        print(f"  {name:<20} {int((y_train == label).sum()):>6} {int((y_test == label).sum()):>6}")
+    return MnistData(x_train, y_train, x_test, y_test, False, tuple(names))
+
+
+def print_per_class(trained: Trained, data: MnistData) -> dict[str, float]:
+    """Test accuracy of every class, after the last epoch."""
+    truth = torch.from_numpy(data.test_labels.astype(np.int64))
+    right = (trained.pred.cpu() == truth).numpy()
+    accuracy = {}
+    print("每类准确率 per-class test accuracy:")
+    for label, name in enumerate(data.classes):
+        mask = data.test_labels == label
+        accuracy[name] = float(right[mask].mean()) if mask.any() else float("nan")
+        print(
+            f"  {name:<20} {int(right[mask].sum()):>4}/{int(mask.sum()):<4} {accuracy[name]:7.1%}"
+        )
+    return accuracy
+
+
+def prediction_inputs(paths: list[Path]) -> list[Path]:
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += images_in(path)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise DataError(f"cannot read image {path}: no such file or folder — check the path")
+    if not files:
+        raise DataError(f"no PNG/JPEG/BMP images in {', '.join(map(str, paths))}")
+    return files
+
+
+def predict_many(paths: list[Path], checkpoint: Path, csv_path: Path | None = None) -> list[dict]:
+    """A line per image: file, class, probability (unreadable files say so); optionally a CSV."""
+    model, config = load_classifier(checkpoint)
+    rows = []
+    for path in prediction_inputs(paths):
+        try:
+            probs = classify(model, config, preprocess_drawing(path))
+        except DataError as err:
+            rows.append(dict(file=str(path), label="", probability="", note=str(err)))
+            print(f"{path}: —   ({err})")
+            continue
+        best = int(probs.argmax())
+        rows.append(
+            dict(
+                file=str(path),
+                label=config["classes"][best],
+                probability=f"{probs[best]:.4f}",
+                note="",
+            )
+        )
+        print(f"{path}: {config['classes'][best]}   (p = {probs[best]:.3f})")
+    if csv_path is not None:
+        write_csv(rows, csv_path)
+        print(f"预测 predictions: {csv_path}")
+    return rows
+
+
+def write_csv(rows: list[dict], path: Path) -> Path:
+    """UTF-8 with a BOM, so that Excel on a Chinese Windows shows the names; written atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["file", "label", "probability", "note"])
+    writer.writeheader()
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    return write_atomic(
+        path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8-sig", newline="")
+    )
