@@ -37,7 +37,9 @@ from bow import WEIGHT_DECAYS, fit_bag_of_words, tune_bag_of_words  # noqa: E402
 from distill import crossfit_teacher  # noqa: E402
 from ensemble import report_ensemble  # noqa: E402
 from metrics import accuracy, per_class_f1, save_confusion, write_atomic  # noqa: E402
+from own_corpus import is_own_corpus, read_corpus  # noqa: E402
 from textcls import (  # noqa: E402  the book's pieces: every import points this way
+    CORPORA,
     BookSettings,
     DataError,
     Tokenizer,
@@ -72,7 +74,9 @@ CHINESE_CORPORA = ("chnsenticorp", "waimai")
 class Recipe(LSTMSettings):
     """The modern recipe: the network and loop (bilstm.LSTMSettings) plus the data settings."""
 
-    corpus: str = "20news-bydate"
+    corpus: str = "20news-bydate"  # a built-in name, or your own CSV/TSV/JSONL file or folder
+    text_column: str | None = None  # your own table: None finds text/review/content/sentence
+    label_column: str | None = None  # … and label/category/class
     vocab_size: int = VOCAB_SIZE  # most frequent training words
     max_len: int | None = None  # None: the 90th length percentile of the training text
     keep_tail: int = KEEP_TAIL
@@ -170,8 +174,16 @@ def split_by_index(tokens, labels, train, val, test) -> Split:
 
 def prepare(recipe: Recipe, data_dir: Path) -> Corpus:
     """Tokenised train / validation / test parts and class names of `recipe.corpus`."""
-    root, is_sample = locate_corpus(recipe.corpus, data_dir)
     gen = torch.Generator().manual_seed(recipe.seed)
+    if recipe.corpus not in CORPORA:  # your own texts (own_corpus.py)
+        texts, labels, names, chinese = read_corpus(
+            recipe.corpus, recipe.text_column, recipe.label_column
+        )
+        words = Tokenizer().words
+        tokens = [chinese_tokens(t, recipe.chinese_tokens) if chinese else words(t) for t in texts]
+        split = split_by_index(tokens, labels, *stratified_split(labels, gen))
+        return Corpus(split, names, chinese, False)
+    root, is_sample = locate_corpus(recipe.corpus, data_dir)
     words = Tokenizer().words
     if recipe.corpus == "20news-bydate":
         tr_texts, tr_y, names = load_folder(root / "20news-bydate-train")
@@ -245,6 +257,11 @@ def load_bundle(folder: Path):
     except RuntimeError:
         raise BundleError(f"{folder}/model.pt does not match settings.json — train again") from None
     return model.eval(), vocab, settings
+
+
+def bundle_dir(out_dir: Path, corpus: str) -> Path:
+    """Where a corpus's trained model lives: out_dir/<name>, or out_dir/own/<file or folder name>."""
+    return out_dir / corpus if corpus in CORPORA else out_dir / "own" / Path(corpus).stem
 
 
 def predict_text(folder: Path, text: str, top: int = 3) -> list[tuple[str, float]]:
@@ -374,7 +391,7 @@ def train_and_evaluate(recipe: Recipe, corpus: Corpus, out_dir: Path) -> dict:
     for name, score in zip(names, f1, strict=True):
         print(f"  {name:<26} F1 {score:.3f}")
     ensemble_acc = report_ensemble([val_probs, bow_val], va_y, [test_probs, bow_test], te_y)
-    out = out_dir / recipe.corpus
+    out = bundle_dir(out_dir, recipe.corpus)
     bundle = dict(
         max_len=max_len,
         keep_tail=recipe.keep_tail,
@@ -451,6 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=fraction,
     )
     opt("--distill-temp", "distillation temperature", type=positive_float)
+    opt("--text-column", "your own table's text column; None: text/review/content/sentence")
+    opt("--label-column", "your own table's label column; None: label/category/class")
     opt(
         "--chinese-tokens",
         "Chinese corpora: jieba words (§16.3), single characters, or both",
@@ -507,6 +526,11 @@ def parse(argv: list[str]) -> Command:
     args = parser.parse_args(argv)
     if args.predict is not None and not args.predict.strip():
         parser.error("--predict needs a text with at least one word (or the path of a text file)")
+    if args.corpus is not None and args.corpus not in CORPORA and not is_own_corpus(args.corpus):
+        parser.error(
+            f"argument --corpus: {args.corpus!r} is neither {', '.join(CORPORA)} nor a "
+            ".csv/.tsv/.jsonl file or a folder"
+        )
     if args.recipe == "book":
         given = [name for name in RECIPE_ONLY if getattr(args, name, None) is not None]
         if given:
@@ -527,7 +551,7 @@ def predict_command(command: Command) -> None:
     text = command.predict
     if Path(text).is_file():
         text = Path(text).read_text(encoding="utf-8", errors="replace")
-    for name, prob in predict_text(command.out_dir / command.settings.corpus, text):
+    for name, prob in predict_text(bundle_dir(command.out_dir, command.settings.corpus), text):
         print(f"{prob:6.1%}  {name}")
 
 

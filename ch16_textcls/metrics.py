@@ -29,6 +29,21 @@ def confusion_matrix(pred, truth, n_classes: int):
     return counts
 
 
+CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC"]
+
+
+def tick_labels(names) -> tuple[list[str], str]:
+    """Class names in a font that has their glyphs; where matplotlib has no Chinese font, the
+    class numbers (the run prints which name each number is)."""
+    from matplotlib import font_manager
+
+    if all(n.isascii() for n in names):
+        return list(names), "sans-serif"
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    font = next((f for f in CJK_FONTS if f in installed), None)
+    return (list(names), font) if font else ([str(k) for k in range(len(names))], "sans-serif")
+
+
 def save_confusion(pred, truth, names, path: Path, title: str = "test set") -> Path:
     """Row-normalised shares (each true class sums to 100%), a colour bar, and the share written
     in every cell of 2% or more, so one stray message does not look like a real confusion."""
@@ -44,8 +59,9 @@ def save_confusion(pred, truth, names, path: Path, title: str = "test set") -> P
     for t, p in zip(*(shares >= 2).nonzero(), strict=True):
         colour = "white" if shares[t, p] > 60 else "black"
         ax.text(p, t, f"{shares[t, p]:.0f}", ha="center", va="center", fontsize=7, color=colour)
-    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
-    ax.set_yticks(range(len(names)), names, fontsize=7)
+    labels, font = tick_labels(names)
+    ax.set_xticks(range(len(names)), labels, rotation=90, fontsize=7, fontfamily=font)
+    ax.set_yticks(range(len(names)), labels, fontsize=7, fontfamily=font)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(f"confusion matrix, {title}: % of each true class (cells >= 2%)", fontsize=9)

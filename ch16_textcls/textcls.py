@@ -667,8 +667,13 @@ def build_parser(fast_defaults: dict | None = None) -> argparse.ArgumentParser:
         f"book: §16.4–16.6 as printed, with the book's split examined ({BOOK_RUN_COST})",
     )
     corpora = list(CORPORA) if fast_defaults else list(BOOK_CORPORA)
+    own = "; or your own CSV/TSV/JSONL file or folder (fast_recipe)" if fast_defaults else ""
     p.add_argument(
-        "--corpus", choices=corpora, default=None, help=shared_help("corpus", fast_defaults)
+        "--corpus",
+        choices=None if fast_defaults else corpora,
+        default=None,
+        metavar="{" + ",".join(corpora) + "} or PATH" if fast_defaults else None,
+        help=shared_help("corpus", fast_defaults) + own,
     )
     p.add_argument(
         "--epochs", type=positive_int, default=None, help=shared_help("epochs", fast_defaults)

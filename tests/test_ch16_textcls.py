@@ -2,6 +2,7 @@ import ast
 import dataclasses
 import importlib
 import inspect
+import json
 import os
 import shutil
 import sys
@@ -688,3 +689,107 @@ def test_ladder_runs_two_rungs_and_writes_the_table_and_png(tmp_path, samples_on
     assert len(rows) == 3  # header and two rungs
     assert "--recipe book --corpus 20news-bydate" in rows[1] and "--pool last" in rows[2]
     assert (tmp_path / "ladder" / "ladder.png").stat().st_size > 10000
+
+
+# ---------------------------------------------------------------- your own texts (own_corpus.py)
+
+own_corpus = importlib.import_module("own_corpus")
+TOPICS = {
+    "体育": ["比赛", "球队", "进球", "冠军", "教练", "球员"],
+    "财经": ["股票", "银行", "利率", "市场", "投资", "经济"],
+    "科技": ["手机", "芯片", "软件", "电脑", "网络", "算法"],
+}
+
+
+def _texts(n_per_label=30, seed=0):
+    import random
+
+    rnd = random.Random(seed)
+    rows = []
+    for label, words in TOPICS.items():
+        for _ in range(n_per_label):
+            rows.append((label, "今天" + "".join(rnd.choices(words, k=6)) + "。"))
+    return rows
+
+
+def _csv(path, rows, encoding, text="review", label="label", sep=","):
+    body = "\n".join(f"{y}{sep}{t}" for y, t in rows)
+    path.write_bytes(f"{label}{sep}{text}\n{body}\n".encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding, read_as", [("gbk", "gb18030"), ("utf-8-sig", "utf-8-sig")])
+def test_own_chinese_csv_trains_and_predicts_its_labels(encoding, read_as, tmp_path, capsys):
+    path = _csv(tmp_path / "我的 评论.csv", _texts(), encoding)
+    texts, labels, names, chinese = own_corpus.read_corpus(str(path))
+    assert chinese and names == sorted(TOPICS) and len(texts) == 90
+    assert f"({read_as})" in capsys.readouterr().out
+    out = tmp_path / "输出"
+    args = ["--corpus", str(path), "--epochs", "1", "--out-dir", str(out), "--distill", "0"]
+    assert tc.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "3 labels" in printed and "TF-IDF" in printed
+    assert (out / "own" / "我的 评论" / "confusion.png").is_file()
+    assert tc.main(["--corpus", str(path), "--out-dir", str(out), "--predict", "股票市场利率"]) == 0
+    answers = capsys.readouterr().out.split()
+    assert answers[1] in TOPICS  # the top answer is one of the reader's labels
+
+
+def test_own_jsonl_tsv_and_folder_corpora_read_alike(tmp_path):
+    rows = [(y, t) for y, t in _texts(5)]
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text(
+        "\n".join(json.dumps({"text": t, "category": y}, ensure_ascii=False) for y, t in rows),
+        encoding="utf-8",
+    )
+    tsv = _csv(tmp_path / "a.tsv", rows, "utf-8", text="content", label="class", sep="\t")
+    folder = tmp_path / "文本"
+    for k, (y, t) in enumerate(rows):
+        (folder / y).mkdir(parents=True, exist_ok=True)
+        (folder / y / f"{k}.txt").write_text(t, encoding="gb18030")
+    results = [own_corpus.read_corpus(str(p)) for p in (jsonl, tsv, folder)]
+    for texts, _labels, names, _ in results:
+        assert names == sorted(TOPICS) and sorted(texts) == sorted(t for _, t in rows)
+    english = tmp_path / "e.csv"
+    english.write_text(
+        "text,label\nthe rocket reached orbit,space\nthe puck hit the ice,hockey\n"
+        "a shuttle launch,space\nthe goalie saved,hockey\n",
+        encoding="utf-8",
+    )
+    assert own_corpus.read_corpus(str(english))[3] is False
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (
+            "words,tag\nhello,a\n",
+            "no text column (text / review / content / sentence); its columns: words, tag",
+        ),
+        ("text,label\nhello,a\nworld,a\n", "1 label(s) (a)"),
+        ("text,label\nhello,a\nworld,a\nx,b\n", "too few texts for b (1)"),
+    ],
+)
+def test_own_corpus_bad_tables_are_one_line(content, message, tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    path.write_text(content, encoding="utf-8")
+    assert tc.main(["--corpus", str(path), "--out-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_own_corpus_empty_texts_are_dropped_and_counted(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    path.write_text("text,label\nhello,a\n,a\nworld,a\nx,b\ny,b\n  ,b\n", encoding="utf-8")
+    texts, _, names, _ = own_corpus.read_corpus(str(path))
+    assert len(texts) == 4 and names == ["a", "b"]
+    assert "dropped 2 empty" in capsys.readouterr().out
+
+
+def test_own_corpus_that_is_not_text_is_one_line(tmp_path, capsys):
+    path = tmp_path / "图.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
+    assert tc.main(["--corpus", str(path), "--out-dir", str(tmp_path)]) == 1
+    assert "is not a text file" in capsys.readouterr().err
+    assert tc.main(["--corpus", str(tmp_path / "missing.csv"), "--out-dir", str(tmp_path)]) == 1
+    assert "not found" in capsys.readouterr().err
