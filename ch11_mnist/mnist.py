@@ -46,6 +46,7 @@ FILES = {
 }
 
 SEED = 1
+DIGITS = tuple("0123456789")  # MNIST's class names, in label order
 
 
 class DataError(Exception):
@@ -194,12 +195,12 @@ def keras_load_data():
 
 
 def one_hot(label: int) -> list[int]:
-    return [int(d == label) for d in range(10)]
+    return [int(d == label) for d in range(len(DIGITS))]
 
 
 def write_digit(image: np.ndarray, path: Path) -> Path:
-    """§11.1's `cv2.imwrite('001.png', image)`: a 28×28 digit as a PNG, through imencode and
-    tofile (cv2.imwrite cannot write a path with Chinese characters on Windows)."""
+    """§11.1 writes x_train[1] out as 001.png: here a 28×28 PNG through imencode and tofile
+    (OpenCV's own file writing cannot open a path with Chinese characters on Windows)."""
     import cv2
 
     ok, encoded = cv2.imencode(".png", image)
@@ -504,10 +505,7 @@ class MnistData(NamedTuple):
     test_images: np.ndarray
     test_labels: np.ndarray
     is_sample: bool
-    classes: tuple[str, ...] = tuple("0123456789")  # the label names, in label order
-
-
-DIGITS = MnistData._field_defaults["classes"]
+    classes: tuple[str, ...] = DIGITS  # the label names, in label order
 
 
 def load_data(data_dir: Path, limit: int | None = None) -> MnistData:
@@ -741,7 +739,7 @@ def tick_labels(classes) -> tuple[list[str], str]:
     return (list(classes), font) if font else ([str(k) for k in range(len(classes))], "sans-serif")
 
 
-def save_confusion(y_true, y_pred, path: Path, classes=tuple("0123456789")) -> Path:
+def save_confusion(y_true, y_pred, path: Path, classes=DIGITS) -> Path:
     from matplotlib.figure import Figure
 
     n = len(classes)
@@ -853,7 +851,7 @@ def load_classifier(checkpoint: Path) -> tuple[nn.Module, dict]:
     """The trained model of a checkpoint and its config (class names, normalisation)."""
     state = load_checkpoint(checkpoint)
     config = state["config"]
-    classes = config.get("classes", list("0123456789"))
+    classes = config.get("classes", list(DIGITS))
     model = build_model(config["model"], config["recipe"], len(classes))
     model.load_state_dict(state["model"])
     return model.eval(), dict(config, classes=classes)
@@ -1090,6 +1088,11 @@ class Options(NamedTuple):
     test_share: float
 
 
+def checkpoint_path(out_dir: Path, s: Settings) -> Path:
+    """One checkpoint per model and recipe, so --recipe book never overwrites the fast one."""
+    return out_dir / f"mnist_{s.model}_{s.recipe}.pt"
+
+
 def parse(argv: list[str] | None = None) -> Options:
     args = build_parser().parse_args(command_line(argv))
     settings = Settings.of(
@@ -1103,7 +1106,7 @@ def parse(argv: list[str] | None = None) -> Options:
     out_dir = args.out_dir
     if args.image_folder is not None and out_dir == DEFAULT_OUT:
         out_dir = DEFAULT_OUT / "own"  # the reader's run never overwrites MNIST's files
-    checkpoint = args.checkpoint or out_dir / f"mnist_{args.model}_{args.recipe}.pt"
+    checkpoint = args.checkpoint or checkpoint_path(out_dir, settings)
     return Options(
         settings,
         resolve_data_dir(args.data_dir),
@@ -1149,7 +1152,7 @@ def run(
     save_model: bool = True,
 ) -> Trained:
     """mnist.py's run: train() with a line per epoch and a checkpoint after each."""
-    checkpoint = checkpoint or DEFAULT_OUT / f"mnist_{s.model}_{s.recipe}.pt"
+    checkpoint = checkpoint or checkpoint_path(DEFAULT_OUT, s)
     state = resume_state(s, checkpoint, device) if resume else None
 
     def report(end: EpochEnd) -> None:
@@ -1199,8 +1202,9 @@ def predict_command(o: Options) -> int:
         own_data_module().predict_many(o.predict, o.checkpoint, o.predict_out)
         return 0
     path = o.predict[0]
-    best, probs = predict_file(path, o.checkpoint)
-    classes = load_classifier(o.checkpoint)[1]["classes"]
+    model, config = load_classifier(o.checkpoint)
+    probs = classify(model, config, preprocess_drawing(path))
+    best, classes = int(probs.argmax()), config["classes"]
     print(
         f"{path}: {classes[best]}   (p = {probs[best]:.3f}; "
         + " ".join(f"{c}:{p:.2f}" for c, p in zip(classes, probs, strict=True))

@@ -179,8 +179,7 @@ def prepare(recipe: Recipe, data_dir: Path) -> Corpus:
         texts, labels, names, chinese = read_corpus(
             recipe.corpus, recipe.text_column, recipe.label_column
         )
-        words = Tokenizer().words
-        tokens = [chinese_tokens(t, recipe.chinese_tokens) if chinese else words(t) for t in texts]
+        tokens = [tokens_for(t, chinese, recipe.chinese_tokens) for t in texts]
         split = split_by_index(tokens, labels, *stratified_split(labels, gen))
         return Corpus(split, names, chinese, False)
     root, is_sample = locate_corpus(recipe.corpus, data_dir)

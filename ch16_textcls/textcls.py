@@ -645,7 +645,7 @@ def settings_from(cls, args: argparse.Namespace):
 
 
 def shared_help(key: str, fast_defaults: dict | None) -> str:
-    book = getattr(BookSettings, key, BOOK_BATCH)
+    book = BOOK_BATCH if key == "batch_size" else getattr(BookSettings, key)  # always 1
     if fast_defaults is None:
         return f"(default: {book})"
     return f"(default: fast recipe {fast_defaults[key]}, book recipe {book})"
@@ -735,26 +735,28 @@ def command_line(argv: list[str] | None) -> list[str]:
 
 
 def recipe_module():
-    """fast_recipe.py beside this file (the modern recipe, beyond the book), loaded by its path:
-    this file may be imported as a package module, from outside its folder. None when
-    a reader copied textcls.py alone."""
-    sys.modules.setdefault("textcls", sys.modules[__name__])  # one textcls for both files
-    if "fast_recipe" in sys.modules:
-        return sys.modules["fast_recipe"]
+    """fast_recipe.py beside this file (the modern recipe, beyond the book), loaded by its path
+    with `import textcls` inside it bound to this very module (this file may be imported as a
+    package module, from outside its folder). None when a reader copied textcls.py alone."""
+    this = sys.modules[__name__]
     path = Path(__file__).with_name("fast_recipe.py")
-    if not path.is_file():
-        return None
-    spec = importlib.util.spec_from_file_location("fast_recipe", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fast_recipe"] = module
-    spec.loader.exec_module(module)
-    return module
+    if getattr(this, "_fast_recipe", None) is None and path.is_file():
+        previous = sys.modules.get("textcls")
+        sys.modules["textcls"] = this
+        try:
+            spec = importlib.util.spec_from_file_location("fast_recipe", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        finally:
+            if previous is not None:
+                sys.modules["textcls"] = previous
+        this._fast_recipe = module
+    return getattr(this, "_fast_recipe", None)
 
 
 def main(argv=None) -> int:
     argv = command_line(argv)
-    wants_help = bool({"-h", "--help"} & set(argv))
-    if chosen_recipe(argv) != "book" or (wants_help and "book" not in argv):
+    if chosen_recipe(argv) != "book":  # the default, and --help: the parser with both recipes
         fast_recipe = recipe_module()
         if fast_recipe is None:
             print(
