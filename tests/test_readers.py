@@ -281,8 +281,9 @@ def test_mnist_help_lists_every_recipe_default():
     flat = re.sub(r"\s+", " ", mnist.build_parser().format_help())
     for key in ("epochs", "batch_size", "lr"):
         assert f"book recipe {mnist.BOOK_DEFAULTS[key]}" in flat
-        for model, values in mnist.FAST_DEFAULTS.items():
-            assert f"{values[key]} ({model} Net)" in flat
+        for recipe, table in mnist.MODERN_DEFAULTS.items():
+            listed = " / ".join(f"{v[key]} ({model} Net)" for model, v in table.items())
+            assert f"{recipe} recipe {listed}" in flat
 
 
 @pytest.mark.parametrize("script", list(ENTRY_SCRIPTS))
