@@ -447,6 +447,12 @@ def save_runs(runs: dict[str, list[Run]], path: Path) -> Path:
 # ---------------------------------------------------------------- main
 
 
+def published_epochs() -> str:
+    """Each model's own number of epochs, from mnist.py's recipes and the peers' examples."""
+    ours = {name: Settings.of(*recipe_model).epochs for name, recipe_model in OURS.items()}
+    return ", ".join(f"{name} {n}" for name, n in {**ours, **PUBLISHED_EPOCHS}.items())
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description="第11章 与常见配方比较: our recipes beside the PyTorch and Keras examples', in "
@@ -461,13 +467,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="run every model with this many seeds, SEED, SEED+1, … (default: %(default)s)",
     )
     p.add_argument("--quick", action="store_true", help="one seed (same as --seeds 1)")
-    p.add_argument("--seed", type=non_negative_int, default=SEED, help="first seed (default: 1)")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=SEED, help="first seed (default: %(default)s)"
+    )
     p.add_argument(
         "--until",
         choices=UNTIL,
         default=UNTIL[0],
         help=f"target: stop each model after the epoch that reaches {TARGET}%% (default); "
-        "published: train each its recipe's own epochs (22 / 20 / 3 ours, 14 PyTorch, 15 Keras)",
+        f"published: train each its recipe's own epochs ({published_epochs()})",
     )
     p.add_argument(
         "--time-cap",
