@@ -321,21 +321,18 @@ class Summary(NamedTuple):
     params: int
     runs: int
     epochs: Spread
-    reach: dict  # target -> Spread of the seconds (over the runs that reached it) or None
-    reached: dict  # target -> how many runs reached it
+    reach: dict  # target -> Spread of the seconds over the runs that reached it (n), or None
     final: Spread  # test accuracy at the stop
     per_epoch: Spread
 
 
 def summarise(runs: list[Run]) -> Summary:
-    times = {t: [seconds_to_reach(r.history, t) for r in runs] for t in TARGETS}
     return Summary(
         model=runs[0].model,
         params=runs[0].params,
         runs=len(runs),
         epochs=Spread.of([len(r.history) for r in runs]),
-        reach={t: Spread.of(v) for t, v in times.items()},
-        reached={t: sum(v is not None for v in times[t]) for t in TARGETS},
+        reach={t: Spread.of([seconds_to_reach(r.history, t) for r in runs]) for t in TARGETS},
         final=Spread.of([r.history[-1]["acc"] for r in runs]),
         per_epoch=Spread.of([r.history[-1]["seconds"] / len(r.history) for r in runs]),
     )

@@ -24,8 +24,8 @@ from mnist import (
     DataError,
     MnistData,
     Trained,
-    classify,
     load_classifier,
+    predict_file,
     preprocess_drawing,
     write_atomic,
 )
@@ -162,12 +162,11 @@ def predict_many(paths: list[Path], checkpoint: Path, csv_path: Path | None = No
     rows = []
     for path in prediction_inputs(paths):
         try:
-            probs = classify(model, config, preprocess_drawing(path))
+            best, probs = predict_file(path, model, config)
         except DataError as err:
             rows.append(dict(file=str(path), label="", probability="", note=str(err)))
             print(f"{path}: —   ({err})")
             continue
-        best = int(probs.argmax())
         rows.append(
             dict(
                 file=str(path),

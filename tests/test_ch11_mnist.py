@@ -294,7 +294,8 @@ def test_predict_a_drawn_digit(tmp_path, capsys):
     pred = model.eval()(x).argmax(dim=1).numpy()
     i = int(np.nonzero(pred == labels[:50])[0][0])  # a digit the model gets right from the array
     digit, probs = mnist.predict_file(
-        _digit_png(tmp_path / "d.png", images[i]), tmp_path / "mnist_book_fast.pt"
+        _digit_png(tmp_path / "d.png", images[i]),
+        *mnist.load_classifier(tmp_path / "mnist_book_fast.pt"),
     )
     assert digit == labels[i] and probs.sum() == pytest.approx(1, abs=1e-4)
     capsys.readouterr()
