@@ -1,7 +1,8 @@
 # %% [markdown]
 # # 第11章 MNIST 手写数字识别 · Handwritten digits (§11.1–11.6)
 #
-# 有完整数据（`python data/fetch.py mnist`）时用完整数据，否则用 1,000/500 张的样本并说明。
+# 有完整数据（笔记本里 in a notebook `!python ../data/fetch.py mnist`，终端里 in a terminal
+# `python data/fetch.py mnist`）时用完整数据，否则用 1,000/500 张的样本并说明。
 # 这里的训练默认很短；完整的命令写在各格上方。
 # *Full MNIST if fetched, else the committed sample (it says so). Training here is kept short;
 # the full commands are given above the cells.*
@@ -11,6 +12,8 @@ import mnist
 from IPython.display import Image, display
 
 data = mnist.load_data(mnist.resolve_data_dir(None))
+DEVICE = mnist.auto_device()  # --device auto: CUDA (a Colab GPU too), then Apple MPS, then the CPU
+print("device:", DEVICE)
 
 # %% [markdown]
 # ## §11.1 加载数据 loading the data
@@ -31,20 +34,22 @@ mnist.print_section_11_3()
 # %% [markdown]
 # ## §11.4–11.5 书中的训练 the book's training
 # SGD lr 0.01 momentum 0.5，批 100，文件顺序。书中 2–5 轮后 9140 / 9379 / 9460 / 9532。
-# 完整命令 full command: `python ch11_mnist/mnist.py --recipe book`（2 核不到 1 分钟）。
+# 完整命令 full command（2 核不到 1 分钟 under a minute on 2 cores）：笔记本里 in a notebook
+# `!python mnist.py --recipe book`，终端里 in a terminal `python ch11_mnist/mnist.py --recipe book`。
 
 # %%
 book = mnist.Settings.of("book", "book", epochs=5)
-trained = mnist.run(book, data, "cpu", mnist.DEFAULT_OUT / "mnist_book_book.pt")
+trained = mnist.run(book, data, DEVICE, mnist.DEFAULT_OUT / "mnist_book_book.pt")
 if not data.is_sample:
     mnist.print_book_table(trained.history, "book")
 
 # %% [markdown]
 # ## 书外 beyond the book: 快速配方 the fast recipe
-# 同一网络，现代训练；完整 22 轮 `python ch11_mnist/mnist.py`（≈ 99.5%）。这里 3 轮，看一眼。
+# 同一网络，现代训练；这里 3 轮，看一眼。完整 22 轮（≈ 99.5%）：笔记本里 in a notebook `!python mnist.py`，
+# 终端里 in a terminal `python ch11_mnist/mnist.py`。*The same Net, modern training: 3 epochs here.*
 
 # %%
 fast = mnist.Settings.of("fast", "book", epochs=3)
-trained = mnist.run(fast, data, "cpu", mnist.DEFAULT_OUT / "mnist_book_fast.pt")
+trained = mnist.run(fast, data, DEVICE, mnist.DEFAULT_OUT / "mnist_book_fast.pt")
 for path in mnist.save_figures(trained, data, mnist.DEFAULT_OUT):
     display(Image(filename=str(path)))

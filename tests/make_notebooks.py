@@ -12,6 +12,7 @@ outputs: diffs stay clean, and numbers that depend on the reader's CPU are not f
 """
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -55,30 +56,30 @@ def badge(folder: str) -> str:
 
 
 def setup_cell(folder: str) -> str:
-    data = CHAPTERS[folder][1]
+    """Clone, the packages Colab lacks, the chapter's folder, then its data. A data host that
+    cannot be reached costs one line: the chapters fall back to the samples."""
+    entry, data = CHAPTERS[folder]
     fetch = (
-        f'    subprocess.run([sys.executable, "data/fetch.py", {", ".join(map(repr, data))}], '
-        'cwd="pytorch-shizhan", check=True)\n'
+        f'    if subprocess.run([sys.executable, "../data/fetch.py", {", ".join(map(json.dumps, data))}]).returncode:\n'
+        '        print("数据没有取到, 本笔记本用小样本 no data fetched: this notebook uses the samples")\n'
         if data
         else ""
     )
     return (
-        "# 只在 Colab 上: 取得本仓库和 Colab 缺少的包 (保留 Colab 自己的 torch 与 numpy), 再进入本章目录;\n"
-        "# 在别处什么也不做. On Colab only: the repository, the packages Colab lacks (its own torch\n"
-        "# and numpy stay), the chapter's data, then the chapter's folder. Elsewhere it does nothing.\n"
+        "# 只在 Colab 上: 取得本仓库和 Colab 缺少的包 (保留 Colab 自己的 torch 与 numpy), 进入本章目录,\n"
+        "# 再取本章数据; 在别处什么也不做. On Colab only: the repository, the packages Colab lacks (its\n"
+        "# own torch and numpy stay), the chapter's folder, then its data. Elsewhere it does nothing.\n"
         "import os\nimport subprocess\nimport sys\n\n"
-        'if "google.colab" in sys.modules and not os.path.exists("'
-        + CHAPTERS[folder][0]
-        + '.py"):\n'
+        f'if "google.colab" in sys.modules and not os.path.exists("{entry}.py"):\n'
         '    if not os.path.isdir("pytorch-shizhan"):\n'
         f'        subprocess.run(["git", "clone", "--depth", "1", "https://github.com/{REPOSITORY}", '
         '"pytorch-shizhan"], check=True)\n'
         '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", '
-        + ", ".join(map(repr, COLAB_PACKAGES))
+        + ", ".join(map(json.dumps, COLAB_PACKAGES))
         + "], check=True)\n"
-        + fetch
         + f'    os.chdir("pytorch-shizhan/{folder}")\n'
         "    sys.path.insert(0, os.getcwd())\n"
+        + fetch
     )
 
 
