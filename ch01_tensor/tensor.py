@@ -41,6 +41,11 @@ def random_tensor(seed: int = SEED) -> torch.Tensor:
     return torch.rand(5, 3, generator=gen)
 
 
+# §1.3 install check of numpy: the book types np.array([1,2,3]) and gets array([1, 2, 3])
+def numpy_check() -> str:
+    return repr(np.array([1, 2, 3]))
+
+
 # §1.4 install check — the book's first program: torch.ones(2, 2)
 def ones_2x2() -> torch.Tensor:
     return torch.ones(2, 2)
@@ -169,6 +174,15 @@ def print_section_1_2(seed: int = SEED) -> None:
     )
 
 
+def print_section_1_3() -> None:
+    print("== §1.3 numpy 安装检查 numpy install check ==")
+    shown = numpy_check()
+    print(
+        f"§1.3 np.array([1,2,3])  书中 book array([1, 2, 3])  今天 today {shown}  "
+        f"{'√' if shown == 'array([1, 2, 3])' else '×'}"
+    )
+
+
 def print_section_1_4() -> None:
     print("== §1.4 安装检查 install check: torch.ones(2, 2) ==")
     print(ones_2x2())
@@ -193,6 +207,7 @@ def print_environment_section() -> None:
 def main(argv=None) -> None:
     args = build_parser().parse_args(command_line(argv))
     print_section_1_2(args.seed)
+    print_section_1_3()
     print_section_1_4()
     print_numpy_bridge()
     print_environment_section()

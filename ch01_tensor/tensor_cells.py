@@ -18,6 +18,13 @@ SEED = tensor.SEED
 tensor.print_section_1_2(SEED)
 
 # %% [markdown]
+# ## §1.3 numpy 安装检查 numpy install check
+# 书中 `np.array([1,2,3])` 得 `array([1, 2, 3])`：今天相同。*The same today.*
+
+# %%
+tensor.print_section_1_3()
+
+# %% [markdown]
 # ## §1.4 安装检查 install check
 # 勘误：书中的 `[torch.FloatTensor of size 2x2]` 是 0.4 之前的打印格式。
 # *Erratum: the FloatTensor footer is the pre-0.4 repr.*

@@ -23,6 +23,13 @@ def uninitialised_vs_initialised() -> dict[str, torch.Tensor]:
     }
 
 
+def draws_random_numbers(make) -> bool:
+    """Whether `make()` takes numbers from torch's random generator (its state moves)."""
+    before = torch.get_rng_state()
+    make()
+    return not torch.equal(before, torch.get_rng_state())
+
+
 # §2 Variable(torch.Tensor(2, 2)): today the wrapper returns an ordinary torch.Tensor
 def legacy_variable() -> torch.Tensor:
     from torch.autograd import Variable  # kept importable for old code; deprecated in spirit
@@ -70,6 +77,11 @@ def print_tensor_constructor() -> None:
     print("== §2 torch.Tensor(3, 4) 未初始化 uninitialised ==")
     for name, t in uninitialised_vs_initialised().items():
         print(f"{name}:\n{t}")
+    legacy = draws_random_numbers(lambda: torch.Tensor(3, 4))
+    drawn = draws_random_numbers(lambda: torch.rand(3, 4))
+    print(
+        f"§2 draws random numbers 取随机数: torch.Tensor(3, 4) {legacy}, torch.rand(3, 4) {drawn}"
+    )
     print(
         "前两个是内存里原有的字节 (书中称之为'随机'), 请用 torch.zeros / torch.rand。\n"
         "The first two hold whatever bytes were in memory (the book calls them 'random'): "

@@ -27,6 +27,14 @@ def autograd_gradient() -> tuple[float, torch.Tensor]:
     return out.item(), x.grad
 
 
+def z_gradient() -> torch.Tensor:
+    """dz/dx, element by element (each z depends on its own x only): 6(x+2) = 18 at x = 1."""
+    x = torch.ones(2, 2, requires_grad=True)
+    _, z, _ = forward(x)
+    (grad,) = torch.autograd.grad(z.sum(), x)
+    return grad
+
+
 # out = (1/4)·Σ 3(x+2)²  ⇒  ∂out/∂x = 6(x+2)/4 = 3(x+2)/2 = 4.5 at x = 1.
 # (The book calls 3(x+2)/2 "the derivative of z"; it is the derivative of out — dz/dx = 6(x+2) = 18.)
 def analytic_gradient(x: torch.Tensor) -> torch.Tensor:
@@ -69,6 +77,43 @@ def fit_line(sign: int, steps: int = 50, lr: float = 0.1, seed: int = 0) -> list
     return losses
 
 
+# §3: "lr 越大表示学习的速度越快，相应的精度就会降低". On the noisy line y = 2x + noise with
+# minibatches of 4 (stochastic gradients, as in training), a larger step gets near faster and
+# then jitters further from the answer: the floor it settles on rises with lr.
+LR_TABLE = (0.02, 0.1, 0.5, 0.9)
+
+
+def fit_line_minibatch(lr: float, steps: int = 400, seed: int = 0) -> tuple[int | None, float]:
+    """(first step whose full-data loss is below 0.02, distance of (w, b) from (2, 0) at the end)."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed + 1)
+    x = torch.linspace(-1, 1, 200).unsqueeze(1)
+    y = 2 * x + 0.1 * torch.randn(200, 1, generator=gen)
+    model = torch.nn.Linear(1, 1)
+    reached = None
+    for step in range(steps):
+        batch = torch.randint(0, 200, (4,), generator=gen)
+        loss = torch.nn.functional.mse_loss(model(x[batch]), y[batch])
+        model.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(p.grad, alpha=-lr)
+            if reached is None and torch.nn.functional.mse_loss(model(x), y).item() < 0.02:
+                reached = step + 1
+    error = ((model.weight.item() - 2) ** 2 + model.bias.item() ** 2) ** 0.5
+    return reached, error
+
+
+def print_learning_rates() -> None:
+    print("== §3 学习率 learning rate: faster, less precise (y = 2x + noise, batches of 4) ==")
+    for lr in LR_TABLE:
+        reached, error = fit_line_minibatch(lr)
+        print(
+            f"lr {lr:<4}  loss < 0.02 after {reached} steps   |(w, b) - (2, 0)| at step 400: {error:.3f}"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第3章 求导 autograd (§3)")
 
@@ -94,6 +139,11 @@ def print_gradient() -> None:
         f"§3 x.grad     书中 book 4.5  今天 today {x.grad.tolist()}   "
         f"{'√' if torch.allclose(x.grad, torch.full((2, 2), 4.5)) else '×'}"
     )
+    dz = z_gradient()
+    print(
+        f"§3 dz/dx      书中 book 3(x+2)/2 = 4.5  今天 today {dz.tolist()}   "
+        "(勘误 erratum: 4.5 is d(out)/dx; dz/dx = 6(x+2))"
+    )
     ones = torch.ones(2, 2)
     print(f"解析解 closed form 3(x+2)/2        = {analytic_gradient(ones).tolist()}")
     print(f"数值差分 finite differences (float64) = {finite_difference_gradient(ones).tolist()}")
@@ -113,6 +163,7 @@ def main(argv=None) -> None:
     build_parser().parse_args(command_line(argv))
     print_gradient()
     print_weight_update()
+    print_learning_rates()
 
 
 if __name__ == "__main__":

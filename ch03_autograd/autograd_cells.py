@@ -8,7 +8,7 @@ import autograd
 
 # %% [markdown]
 # ## §3 求导 the gradient
-# 勘误：书中称 3(x+2)/2 是"z 的导数"，它是 out 的导数（dz/dx = 6(x+2) = 18）。
+# 勘误：书中说 z "它的导数是 $3*(x+2)/2$"，那是 out 的导数（dz/dx = 6(x+2) = 18）。
 
 # %%
 autograd.print_gradient()
@@ -19,3 +19,11 @@ autograd.print_gradient()
 
 # %%
 autograd.print_weight_update()
+
+# %% [markdown]
+# ## §3 学习率 the learning rate
+# 书中"lr 越大表示学习的速度越快，相应的精度就会降低"：在带噪声的直线上用 4 个点的小批量训练，步长越大到得越快，
+# 最后离答案也越远。*A larger step arrives sooner and settles further from the answer.*
+
+# %%
+autograd.print_learning_rates()

@@ -9,12 +9,17 @@ Run:  python ch04_losses/losses.py
 
 import argparse
 import math
+import os
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch04"
 BOOK = {"L1Loss": 1.0, "SmoothL1Loss": 0.625, "MSELoss": 1.5, "BCELoss": -13.8155}
 
 # PyTorch < 0.4 computed BCE with log(x + eps), eps = 1e-12; today log(x) is clamped at -100.
@@ -26,6 +31,101 @@ def book_sample_target() -> tuple[torch.Tensor, torch.Tensor]:
     sample = torch.ones(2, 2)
     target = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
     return sample, target
+
+
+CHINESE_NAMES = {
+    "L1Loss": "平均绝对误差",
+    "SmoothL1Loss": "平滑 L1",
+    "MSELoss": "均方误差",
+    "BCELoss": "二分类交叉熵",
+    "CrossEntropy": "交叉熵",
+    "NLLLoss": "负对数似然",
+    "NLLLoss2d": "逐像素负对数似然",
+}
+
+
+def show(section: str, name: str, book, today) -> None:
+    title = f"§{section} {name} {CHINESE_NAMES[name]}"
+    if isinstance(book, float) and isinstance(today, float):
+        mark = "√" if math.isclose(book, today, abs_tol=1e-4) else "× (见勘误 see errata)"
+        print(f"{title:<26} 书中 book {book:<9g} 今天 today {today:<9.4f} {mark}")
+    else:
+        print(f"{title:<26} 书中 book {book}   今天 today {today}")
+
+
+# ======== §4 引言 the opening figure: w₁, w₂, w₃ approach the true line
+
+# §4's figure: a true line, the lines of three iterations' weights w₁, w₂, w₃, and the gaps
+# "1/2/3" between predicted and true Y that the loss measures. Here: Y = 2·X on 8 points, Y = w·X
+# fitted by gradient descent on MSELoss with the step that halves the remaining distance.
+TRUE_W = 2.0
+
+
+def three_iterations(w0: float = 0.2, steps: int = 3) -> list[tuple[float, float]]:
+    """[(w_n, mean |w_n·X - Y|)] for n = 1..steps: each iteration's line lies nearer the true one."""
+    x = torch.linspace(0.25, 2.0, 8)
+    y = TRUE_W * x
+    lr = 0.25 / (x * x).mean()  # dMSE/dw = 2·mean(x²)·(w - 2): this lr halves w's distance
+    w = torch.tensor(w0, requires_grad=True)
+    rows = []
+    for _ in range(steps):
+        nn.MSELoss()(w * x, y).backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            w.grad = None
+            rows.append((w.item(), nn.L1Loss()(w * x, y).item()))
+    return rows
+
+
+def write_atomic(path: Path, write) -> Path:
+    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
+    file, and the temporary never stays behind. The rename is retried for 2 s, while another
+    program (an indexer, an antivirus) holds the fresh file on Windows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def save_iterations_figure(rows, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    x = torch.linspace(0.0, 2.2, 12)
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    ax.plot(x, TRUE_W * x, "k-", lw=4, label=f"true line Y = {TRUE_W:g}·X")
+    for n, (w, gap) in enumerate(rows, start=1):
+        ax.plot(x, w * x, "--", label=f"w{n} = {w:.2f}: mean |gap| {gap:.3f}")
+    ax.set_title("§4: each iteration's line nearer the true one")
+    ax.legend()
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
+
+
+def print_section_4_intro(out_dir: Path = DEFAULT_OUT) -> Path:
+    print("== §4 引言 w1, w2, w3 逼近真实直线 approach the true line ==")
+    rows = three_iterations()
+    for n, (w, gap) in enumerate(rows, start=1):
+        print(f"§4 w{n} = {w:.4f}  (true {TRUE_W:g})  预测与真实的平均差 mean |gap| {gap:.4f}")
+    path = save_iterations_figure(rows, out_dir / "iterations.png")
+    print(f"图 figure: {path}\n")
+    return path
+
+
+# ======== §4.1–4.3 L1Loss, SmoothL1Loss, MSELoss
 
 
 # §4.1 L1Loss: mean |x - y| = (1 + 0 + 1 + 2) / 4 = 1
@@ -47,6 +147,25 @@ def mse(sample, target) -> tuple[float, float]:
     return nn.MSELoss()(sample, target).item(), by_formula.item()
 
 
+def print_regression_losses() -> None:
+    sample, target = book_sample_target()
+    print(f"sample = {sample.tolist()}   target = {target.tolist()}\n")
+
+    for section, name, fn in (
+        ("4.1", "L1Loss", l1),
+        ("4.2", "SmoothL1Loss", smooth_l1),
+        ("4.3", "MSELoss", mse),
+    ):
+        today, by_formula = fn(sample, target)
+        show(section, name, BOOK[name], today)
+        print(f"      按公式 by the formula: {by_formula:.4f}")
+
+    print()
+
+
+# ======== §4.4 BCELoss
+
+
 # §4.4 BCELoss: -mean[y·log x + (1-y)·log(1-x)], defined only for targets y in [0, 1].
 def bce_today(sample, target) -> str:
     """What today's PyTorch says to the book's call."""
@@ -65,6 +184,16 @@ def bce_old_pytorch(sample, target) -> float:
     return bce_formula(sample, target, lambda p: torch.log(p + OLD_BCE_EPS))
 
 
+def bce_old_terms(sample, target) -> list[float]:
+    """The four terms the book's -13.8155 averages: with sample = 1, t·log(1 + 1e-12) is 0 and
+    -(1 - t)·log(1e-12) = 27.631·(1 - t)."""
+    terms = -(
+        target * torch.log(sample + OLD_BCE_EPS)
+        + (1 - target) * torch.log(1 - sample + OLD_BCE_EPS)
+    )
+    return terms.flatten().tolist()
+
+
 def bce_new_clamp(sample, target) -> float:
     """The same formula with today's clamp of log at -100 (if the target check were skipped)."""
     return bce_formula(sample, target, lambda p: torch.log(p).clamp(min=NEW_BCE_LOG_CLAMP))
@@ -77,6 +206,30 @@ def bce_valid_example() -> tuple[float, float]:
     prob_loss = nn.BCELoss()(torch.sigmoid(logits), labels).item()
     logit_loss = nn.BCEWithLogitsLoss()(logits, labels).item()
     return prob_loss, logit_loss
+
+
+def print_section_4_4() -> None:
+    sample, target = book_sample_target()
+    show("4.4", "BCELoss", BOOK["BCELoss"], bce_today(sample, target))
+    print(
+        f"      旧版 log(x + 1e-12) 的公式 formula with the old log(x + 1e-12):   "
+        f"{bce_old_pytorch(sample, target):.4f}   ← 书中的数 the book's number"
+    )
+    terms = ", ".join(f"{v + 0.0:.2f}" for v in bce_old_terms(sample, target))
+    print(f"      四项 the four terms 27.63·(1 - t): {terms}  → 平均 mean")
+    print(
+        f"      今天 log 截断于 -100 formula with today's log clamp at -100: {bce_new_clamp(sample, target):.4f}"
+    )
+    p, lg = bce_valid_example()
+    print(
+        f"      正确用法 valid use: BCELoss(sigmoid(logits), 0/1 labels) = {p:.4f}, "
+        f"BCEWithLogitsLoss = {lg:.4f}"
+    )
+
+    print()
+
+
+# ======== §4.5 CrossEntropyLoss
 
 
 # §4.5 CrossEntropyLoss. The book got an error; since PyTorch 1.10 a float target of the
@@ -97,6 +250,25 @@ def cross_entropy_with_indices() -> tuple[float, float]:
     ce = nn.CrossEntropyLoss()(logits, classes).item()
     nll = nn.NLLLoss()(F.log_softmax(logits, dim=1), classes).item()
     return ce, nll
+
+
+def print_section_4_5() -> None:
+    sample, target = book_sample_target()
+    show("4.5", "CrossEntropy", "error", f"{cross_entropy_book_call(sample, target):.4f}")
+    print(
+        f"      = 浮点目标被当作类别概率 float target read as class probabilities: "
+        f"{cross_entropy_as_probabilities(sample, target):.4f}"
+    )
+    ce, nll = cross_entropy_with_indices()
+    print(
+        f"      正确用法: 类别下标 valid use with class indices: CrossEntropyLoss = {ce:.4f} = "
+        f"NLLLoss(log_softmax) = {nll:.4f}"
+    )
+
+    print()
+
+
+# ======== §4.6–4.7 NLLLoss, NLLLoss2d
 
 
 # §4.6 NLLLoss: the book's call passes a 2×2 float target; NLL needs class indices.
@@ -134,89 +306,6 @@ def nll_per_pixel(seed: int = 0) -> tuple[float, float]:
     return loss, by_hand
 
 
-CHINESE_NAMES = {
-    "L1Loss": "平均绝对误差",
-    "SmoothL1Loss": "平滑 L1",
-    "MSELoss": "均方误差",
-    "BCELoss": "二分类交叉熵",
-    "CrossEntropy": "交叉熵",
-    "NLLLoss": "负对数似然",
-    "NLLLoss2d": "逐像素负对数似然",
-}
-
-
-def show(section: str, name: str, book, today) -> None:
-    title = f"§{section} {name} {CHINESE_NAMES[name]}"
-    if isinstance(book, float) and isinstance(today, float):
-        mark = "√" if math.isclose(book, today, abs_tol=1e-4) else "× (见勘误 see errata)"
-        print(f"{title:<26} 书中 book {book:<9g} 今天 today {today:<9.4f} {mark}")
-    else:
-        print(f"{title:<26} 书中 book {book}   今天 today {today}")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(description="第4章 损失函数 loss functions (§4.1–4.7)")
-
-
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
-def print_regression_losses() -> None:
-    sample, target = book_sample_target()
-    print(f"sample = {sample.tolist()}   target = {target.tolist()}\n")
-
-    for section, name, fn in (
-        ("4.1", "L1Loss", l1),
-        ("4.2", "SmoothL1Loss", smooth_l1),
-        ("4.3", "MSELoss", mse),
-    ):
-        today, by_formula = fn(sample, target)
-        show(section, name, BOOK[name], today)
-        print(f"      按公式 by the formula: {by_formula:.4f}")
-
-    print()
-
-
-def print_section_4_4() -> None:
-    sample, target = book_sample_target()
-    show("4.4", "BCELoss", BOOK["BCELoss"], bce_today(sample, target))
-    print(
-        f"      旧版 log(x + 1e-12) 的公式 formula with the old log(x + 1e-12):   "
-        f"{bce_old_pytorch(sample, target):.4f}   ← 书中的数 the book's number"
-    )
-    print(
-        f"      今天 log 截断于 -100 formula with today's log clamp at -100: {bce_new_clamp(sample, target):.4f}"
-    )
-    p, lg = bce_valid_example()
-    print(
-        f"      正确用法 valid use: BCELoss(sigmoid(logits), 0/1 labels) = {p:.4f}, "
-        f"BCEWithLogitsLoss = {lg:.4f}"
-    )
-
-    print()
-
-
-def print_section_4_5() -> None:
-    sample, target = book_sample_target()
-    show("4.5", "CrossEntropy", "error", f"{cross_entropy_book_call(sample, target):.4f}")
-    print(
-        f"      = 浮点目标被当作类别概率 float target read as class probabilities: "
-        f"{cross_entropy_as_probabilities(sample, target):.4f}"
-    )
-    ce, nll = cross_entropy_with_indices()
-    print(
-        f"      正确用法: 类别下标 valid use with class indices: CrossEntropyLoss = {ce:.4f} = "
-        f"NLLLoss(log_softmax) = {nll:.4f}"
-    )
-
-    print()
-
-
 def print_sections_4_6_and_4_7() -> None:
     sample, target = book_sample_target()
     show("4.6", "NLLLoss", "error", nll_book_call(sample, target))
@@ -229,8 +318,31 @@ def print_sections_4_6_and_4_7() -> None:
     )
 
 
+def user_path(text: str) -> Path:
+    """A path option as the reader types it: `~` is their home folder."""
+    return Path(text).expanduser()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="第4章 损失函数 loss functions (§4, §4.1–4.7)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where the PNG goes")
+    return parser
+
+
+def command_line(argv: list[str] | None) -> list[str]:
+    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
+    kernel's own `-f kernel.json`)."""
+    if argv is not None:
+        return list(argv)
+    return [] if "ipykernel" in sys.modules else sys.argv[1:]
+
+
 def main(argv=None) -> None:
-    build_parser().parse_args(command_line(argv))
+    args = build_parser().parse_args(command_line(argv))
+    print_section_4_intro(args.out_dir)
     print_regression_losses()
     print_section_4_4()
     print_section_4_5()

@@ -5,6 +5,15 @@
 
 # %%
 import losses
+from IPython.display import Image
+
+# %% [markdown]
+# ## §4 引言 the opening figure
+# 书中的图：粗线是真实的直线，w₁、w₂、w₃ 是三次迭代的权重，1/2/3 是预测与真实的差。这里在 Y = 2·X 上跑三步
+# 梯度下降，画出三条线并打印差值。*Three iterations' lines approach the true one; the gaps shrink.*
+
+# %%
+Image(filename=str(losses.print_section_4_intro()))
 
 # %% [markdown]
 # ## §4.1–4.3 L1、SmoothL1、MSE

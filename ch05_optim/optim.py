@@ -20,6 +20,9 @@ DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch05"
 STEPS = 100  # steps per optimizer, for the torch.optim comparison and the figure
 
 
+# ======== §5.1–5.6 the six optimizers, written out, against torch.optim
+
+
 # §5.1 SGD with momentum (PyTorch form): v ← μ·v + g (v₁ = g);  θ ← θ - lr·v
 def sgd_step(p, g, state, lr, momentum=0.0):
     if momentum:
@@ -101,44 +104,6 @@ SECTIONS = {
     "Adamax": "5.6",
 }
 
-# The book's §5.2–5.6 signatures are Keras's; PyTorch's defaults differ for several of them.
-BOOK_DEFAULTS = {
-    "RMSprop": dict(lr=0.001, rho=0.9, epsilon=1e-6),
-    "Adagrad": dict(lr=0.01, epsilon=1e-6),
-    "Adadelta": dict(lr=1.0, rho=0.95, epsilon=1e-6),
-    "Adam": dict(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
-    "Adamax": dict(lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
-}
-
-
-def torch_defaults(name: str) -> dict:
-    """Read the defaults from torch.optim itself (never from a copied constant)."""
-    import inspect
-
-    params = inspect.signature(OPTIMIZERS[name][1].__init__).parameters
-    keep = ("lr", "momentum", "alpha", "rho", "betas", "eps")
-    return {k: params[k].default for k in keep if k in params}
-
-
-# §5.1 says SGD "supports a learning-rate decay". torch.optim.SGD's decay is weight_decay: an L2
-# pull, λ·θ added to the gradient. A learning rate that decays comes from a scheduler.
-def sgd_decay_facts(lr: float = 0.1, weight_decay: float = 0.5, gamma: float = 0.5) -> dict:
-    import inspect
-
-    names = [k for k in inspect.signature(torch.optim.SGD.__init__).parameters if "decay" in k]
-    theta = torch.ones(1, requires_grad=True)
-    opt = torch.optim.SGD([theta], lr=lr, weight_decay=weight_decay)
-    theta.grad = torch.zeros(1)  # no gradient at all: only the weight decay moves θ
-    opt.step()
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
-    schedule = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
-    lrs = []
-    for _ in range(3):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        schedule.step()
-    return dict(decay_options=names, theta_after_one_step=theta.item(), lr_per_epoch=lrs)
-
 
 def least_squares_problem(seed: int = 0):
     """A small ill-conditioned least-squares loss in 5 parameters: L(θ) = mean((Aθ - b)²)."""
@@ -172,6 +137,83 @@ def compare_with_torch(name: str, steps: int = STEPS) -> float:
     return max_gap_to_torch(step_fn, optim_cls, hyper, steps)
 
 
+def print_against_torch(steps: int = STEPS) -> None:
+    print(
+        "== 手写更新 vs. torch.optim: hand-written update vs. torch.optim "
+        f"(float64, max |Δθ| over {steps} steps) =="
+    )
+    for name in OPTIMIZERS:
+        gap = compare_with_torch(name, steps)
+        print(
+            f"§{SECTIONS[name]} {name:<9} max|ours - torch.optim| = {gap:.2e}  "
+            f"{'√' if gap < 1e-10 else '×'}"
+        )
+
+
+# ======== §5.1 SGD's decay
+
+
+# §5.1 says SGD "supports a learning-rate decay". torch.optim.SGD's decay is weight_decay: an L2
+# pull, λ·θ added to the gradient. A learning rate that decays comes from a scheduler.
+def sgd_decay_facts(lr: float = 0.1, weight_decay: float = 0.5, gamma: float = 0.5) -> dict:
+    import inspect
+
+    names = [k for k in inspect.signature(torch.optim.SGD.__init__).parameters if "decay" in k]
+    theta = torch.ones(1, requires_grad=True)
+    opt = torch.optim.SGD([theta], lr=lr, weight_decay=weight_decay)
+    theta.grad = torch.zeros(1)  # no gradient at all: only the weight decay moves θ
+    opt.step()
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    schedule = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+    lrs = []
+    for _ in range(3):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        schedule.step()
+    return dict(decay_options=names, theta_after_one_step=theta.item(), lr_per_epoch=lrs)
+
+
+def print_sgd_decay() -> None:
+    facts = sgd_decay_facts()
+    print(
+        f"§5.1 书中 book 'SGD 支持学习衰减率' (a learning-rate decay)  今天 today SGD's only decay "
+        f"option is {facts['decay_options']}: L2, θ 1 → {facts['theta_after_one_step']:.2f} in one "
+        f"step with zero gradient (lr 0.1, λ 0.5); a decaying learning rate needs a scheduler: "
+        f"ExponentialLR(γ=0.5) gives {facts['lr_per_epoch']}"
+    )
+
+
+# ======== §5.2–5.6 the book's defaults (Keras's)
+
+
+# The book's §5.2–5.6 signatures are Keras's; PyTorch's defaults differ for several of them.
+BOOK_DEFAULTS = {
+    "RMSprop": dict(lr=0.001, rho=0.9, epsilon=1e-6),
+    "Adagrad": dict(lr=0.01, epsilon=1e-6),
+    "Adadelta": dict(lr=1.0, rho=0.95, epsilon=1e-6),
+    "Adam": dict(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
+    "Adamax": dict(lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=1e-8),
+}
+
+
+def torch_defaults(name: str) -> dict:
+    """Read the defaults from torch.optim itself (never from a copied constant)."""
+    import inspect
+
+    params = inspect.signature(OPTIMIZERS[name][1].__init__).parameters
+    keep = ("lr", "momentum", "alpha", "rho", "betas", "eps")
+    return {k: params[k].default for k in keep if k in params}
+
+
+def print_book_defaults() -> None:
+    print("== 书中默认值 (Keras) vs. torch.optim: the book's defaults vs. torch.optim's ==")
+    for name, book in BOOK_DEFAULTS.items():
+        print(f"§{SECTIONS[name]} {name:<9} 书中 book {book}\n{'':15}torch {torch_defaults(name)}")
+
+
+# ======== §5.3–5.5 the book's formulas, run as printed
+
+
 def book_adam_gap(steps: int = STEPS) -> float:
     """Largest parameter difference between the book's Adam formula and torch.optim.Adam."""
     return max_gap_to_torch(adam_step, torch.optim.Adam, dict(lr=0.01), steps, book_formula=True)
@@ -190,12 +232,148 @@ def book_adadelta_moves(n_steps: int = ADADELTA_DEMO_STEPS) -> float:
     return (theta - theta0).abs().max().item()
 
 
+def book_epsilon_n(gradients: list[float], n: int, lr: float = 0.01, delta: float = 1e-7) -> float:
+    """§5.3's printed rate εₙ = ε / (δ + √Σᵢ₌₁ⁿ⁻¹ gᵢ²): the sum stops one gradient short."""
+    return lr / (delta + sum(g * g for g in gradients[: n - 1]) ** 0.5)
+
+
+def torch_adagrad_steps(gradients: list[float], lr: float = 0.01, eps: float = 1e-7) -> list[float]:
+    """The steps torch.optim.Adagrad takes for these gradients (its sum includes the current g)."""
+    theta = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adagrad([theta], lr=lr, eps=eps)
+    steps = []
+    for g in gradients:
+        before = theta.item()
+        theta.grad = torch.tensor([g], dtype=torch.float64)
+        opt.step()
+        steps.append(before - theta.item())
+    return steps
+
+
 def book_adagrad_first_step(lr: float = 0.01, delta: float = 1e-7) -> tuple[float, float]:
-    """First-step size: the book's εₙ sums g² only up to n-1 (empty at n=1) vs. the algorithm's."""
-    g = 0.5
-    book_step = lr / (delta + 0.0) * g  # Σ over an empty range: only δ is left
-    algorithm_step = lr / (delta + (g * g) ** 0.5) * g
-    return book_step, algorithm_step
+    """First-step size for g = 0.5: the book's εₙ·g (an empty sum leaves only δ) vs torch's."""
+    gradients = [0.5, 0.5, 0.5]
+    return book_epsilon_n(gradients, 1, lr, delta) * gradients[0], torch_adagrad_steps(
+        gradients, lr, delta
+    )[0]
+
+
+def print_book_formulas(steps: int = STEPS) -> None:
+    print("== 运行书中的公式 the book's formulas, run ==")
+    print(
+        f"§5.5 Adam 书中公式 as printed (r uses g⊙s, no power t): max|Δθ| vs torch.optim.Adam = "
+        f"{book_adam_gap(steps):.3g}"
+    )
+    print(
+        f"§5.4 Adadelta 书中公式 as printed (no ε in the numerator): θ moved by "
+        f"{book_adadelta_moves():.3g} in {ADADELTA_DEMO_STEPS} steps (参数不动 stuck)"
+    )
+    b, a = book_adagrad_first_step()
+    print(
+        f"§5.3 Adagrad 书中 ε_n 求和到 n-1 (summing to n-1): first step {b:.3g} "
+        f"vs {a:.3g} with the current g^2"
+    )
+
+
+# ======== §5.3–5.5 the book's claims, measured
+
+
+# §5.3 Adagrad: "深度过深时会造成训练提前结束". Its step is lr/√(Σg²): with a steady gradient
+# it shrinks as 1/√t, whatever the loss still has to go, so a long training stops moving.
+def adagrad_step_sizes(at=(1, 10, 100, 1000), lr: float = 0.01) -> dict[int, float]:
+    theta = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.Adagrad([theta], lr=lr)
+    sizes = {}
+    for t in range(1, max(at) + 1):
+        before = theta.item()
+        theta.grad = torch.ones(1)  # the same gradient every step
+        opt.step()
+        if t in at:
+            sizes[t] = abs(theta.item() - before)
+    return sizes
+
+
+# §5.4's first fix for Adagrad: Δx_t = -η/√(E[g²]_t + ε)·g_t with E[g²] a decaying average (ρ),
+# "从而使得还很长时间之后，参数仍然可以得到更新". Written out here; it is RMSprop (torch's keeps ε
+# outside the root, a difference of ε's size).
+def intermediate_step_sizes(
+    at=(1, 10, 100, 1000), lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8
+):
+    """{t: |Δx_t|} for a steady gradient 1, by the book's formula and by torch.optim.RMSprop."""
+    avg, ours = 0.0, {}
+    theta = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.RMSprop([theta], lr=lr, alpha=rho, eps=eps)
+    theirs = {}
+    for t in range(1, max(at) + 1):
+        g = 1.0
+        avg = rho * avg + (1 - rho) * g * g
+        before = theta.item()
+        theta.grad = torch.ones(1)
+        opt.step()
+        if t in at:
+            ours[t] = lr / (avg + eps) ** 0.5 * g
+            theirs[t] = abs(theta.item() - before)
+    return ours, theirs
+
+
+# §5.4 says Adadelta makes the learning rate disappear, yet its usage passes lr=1.0: torch's
+# Adadelta keeps lr as a factor on the update (1.0 by default, the original algorithm).
+def adadelta_step_by_lr(lrs=(1.0, 0.5)) -> dict[float, float]:
+    steps = {}
+    for lr in lrs:
+        theta = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.Adadelta([theta], lr=lr)
+        theta.grad = torch.ones(1)
+        opt.step()
+        steps[lr] = abs(theta.item())
+    return steps
+
+
+# §5.5: Adam's "每一次迭代学习率都有个确定范围": the step stays within lr whatever the gradient's
+# scale, where plain SGD's step grows with the gradient.
+def largest_step_over_lr(
+    optimizer: str, scale: float, lr: float = 0.01, rounds: int = 300
+) -> float:
+    theta = torch.tensor([5.0], requires_grad=True)
+    opt = {"Adam": torch.optim.Adam, "SGD": torch.optim.SGD}[optimizer]([theta], lr=lr)
+    worst = 0.0
+    for _ in range(rounds if optimizer == "Adam" else 1):
+        before = theta.item()
+        opt.zero_grad()
+        (scale * (theta - 1) ** 2).sum().backward()
+        opt.step()
+        worst = max(worst, abs(theta.item() - before))
+    return worst / lr
+
+
+def print_book_claims() -> None:
+    print("== 书中的说法 the book's claims, measured ==")
+    sizes = adagrad_step_sizes()
+    print(
+        "§5.3 Adagrad 步长 step with a steady gradient (lr 0.01): "
+        + ", ".join(f"t={t}: {s:.2e}" for t, s in sizes.items())
+        + " — only shrinks (1/√t): a long training stops moving"
+    )
+    ours, theirs = intermediate_step_sizes()
+    print(
+        "§5.4 中间一步 the intermediate Δx (decaying E[g^2]) with a steady gradient: "
+        + ", ".join(f"t={t}: {s:.2e}" for t, s in ours.items())
+        + f" — stays near lr after t = 10 (torch's RMSprop: {theirs[1000]:.2e} at t=1000)"
+    )
+    by_lr = adadelta_step_by_lr()
+    print(
+        f"§5.4 Adadelta first step: lr=1.0 → {by_lr[1.0]:.3g}, lr=0.5 → {by_lr[0.5]:.3g}: torch keeps "
+        "lr as a factor (the book's usage passes lr=1.0)"
+    )
+    adam = {s: largest_step_over_lr("Adam", s) for s in (1e-4, 1.0, 1e4)}
+    print(
+        "§5.5 Adam largest |Δθ| / lr over 300 steps, gradient scale 1e-4 / 1 / 1e4: "
+        + " / ".join(f"{v:.4f}" for v in adam.values())
+        + f"; SGD's first step at scale 1e4: {largest_step_over_lr('SGD', 1e4):.0f} × lr"
+    )
+
+
+# ======== 书外 beyond the book: trajectories on a valley
 
 
 # A 2-D valley for the figure: f(x, y) = (x² + 10·y²)/2 plus a gentle tilt, minimum near (0, 0).
@@ -282,6 +460,12 @@ def save_figure(runs, path: Path) -> Path:
     return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
 
 
+def draw_trajectories(steps: int = STEPS, out_dir: Path = DEFAULT_OUT) -> Path:
+    path = save_figure(trajectories(steps), out_dir / "optimizers.png")
+    print(f"\n图 figure: {path}")
+    return path
+
+
 def user_path(text: str) -> Path:
     """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
     return Path(text).expanduser()
@@ -313,64 +497,13 @@ def command_line(argv: list[str] | None) -> list[str]:
     return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
 
-def print_against_torch(steps: int = STEPS) -> None:
-    print(
-        "== 手写更新 vs. torch.optim: hand-written update vs. torch.optim "
-        f"(float64, max |Δθ| over {steps} steps) =="
-    )
-    for name in OPTIMIZERS:
-        gap = compare_with_torch(name, steps)
-        print(
-            f"§{SECTIONS[name]} {name:<9} max|ours - torch.optim| = {gap:.2e}  "
-            f"{'√' if gap < 1e-10 else '×'}"
-        )
-
-
-def print_sgd_decay() -> None:
-    facts = sgd_decay_facts()
-    print(
-        f"§5.1 书中 book 'SGD 支持学习衰减率' (a learning-rate decay)  今天 today SGD's only decay "
-        f"option is {facts['decay_options']}: L2, θ 1 → {facts['theta_after_one_step']:.2f} in one "
-        f"step with zero gradient (lr 0.1, λ 0.5); a decaying learning rate needs a scheduler: "
-        f"ExponentialLR(γ=0.5) gives {facts['lr_per_epoch']}"
-    )
-
-
-def print_book_defaults() -> None:
-    print("== 书中默认值 (Keras) vs. torch.optim: the book's defaults vs. torch.optim's ==")
-    for name, book in BOOK_DEFAULTS.items():
-        print(f"§{SECTIONS[name]} {name:<9} 书中 book {book}\n{'':15}torch {torch_defaults(name)}")
-
-
-def print_book_formulas(steps: int = STEPS) -> None:
-    print("== 运行书中的公式 the book's formulas, run ==")
-    print(
-        f"§5.5 Adam 书中公式 as printed (r uses g⊙s, no power t): max|Δθ| vs torch.optim.Adam = "
-        f"{book_adam_gap(steps):.3g}"
-    )
-    print(
-        f"§5.4 Adadelta 书中公式 as printed (no ε in the numerator): θ moved by "
-        f"{book_adadelta_moves():.3g} in {ADADELTA_DEMO_STEPS} steps (参数不动 stuck)"
-    )
-    b, a = book_adagrad_first_step()
-    print(
-        f"§5.3 Adagrad 书中 ε_n 求和到 n-1 (summing to n-1): first step {b:.3g} "
-        f"vs {a:.3g} with the current g^2"
-    )
-
-
-def draw_trajectories(steps: int = STEPS, out_dir: Path = DEFAULT_OUT) -> Path:
-    path = save_figure(trajectories(steps), out_dir / "optimizers.png")
-    print(f"\n图 figure: {path}")
-    return path
-
-
 def main(argv=None) -> None:
     args = build_parser().parse_args(command_line(argv))
     print_against_torch(args.steps)
     print_sgd_decay()
     print_book_defaults()
     print_book_formulas(args.steps)
+    print_book_claims()
     draw_trajectories(args.steps, args.out_dir)
 
 

@@ -17,7 +17,7 @@ STEPS = optim.STEPS  # 改成 300 再运行 change to 300 and run again
 optim.print_against_torch(STEPS)
 
 # %% [markdown]
-# ## §5.1 "SGD 支持学习衰减率"
+# ## §5.1 SGD "支持学习衰减率"
 # 勘误：SGD 的衰减参数只有 `weight_decay`（L2）；学习率衰减要用调度器。
 
 # %%
@@ -36,6 +36,15 @@ optim.print_book_defaults()
 
 # %%
 optim.print_book_formulas(STEPS)
+
+# %% [markdown]
+# ## 书中的说法 the book's claims, measured
+# §5.3 Adagrad 的步长只会变小；§5.4 书中说 Adadelta 不用学习率，用法却传 `lr=1.0`：torch 把 lr 当作乘数；
+# §5.5 Adam 的步长不超过 lr，与梯度大小无关。*Adagrad's step only shrinks; torch's Adadelta scales
+# by lr; Adam's step stays within lr.*
+
+# %%
+optim.print_book_claims()
 
 # %% [markdown]
 # ## 轨迹 trajectories (书外 beyond the book)

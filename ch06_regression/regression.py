@@ -22,6 +22,9 @@ LR = 0.5
 STEPS = 300
 
 
+# ======== §6 线性回归 linear regression
+
+
 # §6 data: 200 points on [-1, 1], Y = 0.5·X + 0.2·N(0, 0.05) (noise std 0.01), as (batch, 1)
 def make_data(seed: int = SEED, n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
     rng = np.random.default_rng(seed)
@@ -55,6 +58,45 @@ def fit(x, y, steps: int = STEPS, lr: float = LR, seed: int = SEED):
 def learned_w_b(model) -> tuple[float, float]:
     linear = model[0]
     return linear.weight.item(), linear.bias.item()
+
+
+def save_plot(x, y, prediction, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4))
+
+    ax = fig.subplots()
+    ax.scatter(x.numpy(), y.numpy(), s=8, label="data: 0.5·X + noise")
+    ax.plot(x.numpy(), prediction.numpy(), "r-", lw=3, label="Linear(1, 1) fit")
+    ax.set_title("§6 linear regression: Y = 0.5·X + noise")
+    ax.legend()
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
+
+
+def print_section_6(
+    seed: int = SEED, steps: int = STEPS, lr: float = LR, out_dir: Path = DEFAULT_OUT
+) -> tuple[torch.Tensor, Path]:
+    """§6's fit, printed beside the book; returns the prediction and the figure's path."""
+    print("== §6 线性回归 linear regression: Y = 0.5·X + noise, Linear(1, 1), SGD ==")
+    x, y = make_data(seed)
+    model, prediction, losses = fit(x, y, steps, lr, seed)
+    w, b = learned_w_b(model)
+    print(
+        f"损失 loss: step 1 {losses[0]:.5f} → step {len(losses)} {losses[-1]:.6f} "
+        f"(噪声方差 noise variance 0.01^2 = 0.0001)"
+    )
+    print(f"§6 w  书中 book ≈0.5  今天 today {w:.4f}  {'√' if abs(w - 0.5) < 0.01 else '×'}")
+    print(f"§6 b  书中 book ≈0    今天 today {b:.4f}  {'√' if abs(b) < 0.01 else '×'}")
+    png = save_plot(x, y, prediction, out_dir / "regression.png")
+    print(f"图 figure: {png}")
+    error, _ = run_listing(BOOK_6_LISTING, out_dir / "book_6", prediction=prediction.numpy())
+    print(
+        f"§6 书中的保存代码 the book's lines np.save(...) / numpy.load(...): {error} (勘误 erratum)"
+    )
+    return prediction, png
+
+
+# ======== §7 numpy 矩阵的保存 saving a numpy array
 
 
 # §6 / §7 the book saves the prediction with np.save and reads it back with np.load.
@@ -128,17 +170,19 @@ def section_7_listing(folder: Path) -> dict:
     return dict(as_printed=error, fixed_error=fixed_error, loaded=scope.get("a"))
 
 
-def save_plot(x, y, prediction, path: Path) -> Path:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6, 4))
-
-    ax = fig.subplots()
-    ax.scatter(x.numpy(), y.numpy(), s=8, label="data: 0.5·X + noise")
-    ax.plot(x.numpy(), prediction.numpy(), "r-", lw=3, label="Linear(1, 1) fit")
-    ax.set_title("§6 linear regression: Y = 0.5·X + noise")
-    ax.legend()
-    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
+def print_section_7(prediction: torch.Tensor, out_dir: Path = DEFAULT_OUT) -> None:
+    print("== §7 numpy 矩阵的保存 saving a numpy array ==")
+    npy = out_dir / "pred.npy"
+    loaded = numpy_round_trip(prediction.numpy(), npy)
+    print(
+        f"§7 np.save / np.load 预测值往返 round trip of the prediction: {npy}, "
+        f"完全相同 identical: {np.array_equal(loaded, prediction.numpy())}"
+    )
+    listing = section_7_listing(out_dir / "book_7")
+    print(
+        f"§7 书中的代码 the book's listing as printed: {listing['as_printed']}; with the name "
+        f"np.save wrote (nm.npy): a = {listing['loaded']!r} (错误 error: {listing['fixed_error']})"
+    )
 
 
 def user_path(text: str) -> Path:
@@ -186,44 +230,6 @@ def command_line(argv: list[str] | None) -> list[str]:
     if argv is not None:
         return list(argv)
     return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
-def print_section_6(
-    seed: int = SEED, steps: int = STEPS, lr: float = LR, out_dir: Path = DEFAULT_OUT
-) -> tuple[torch.Tensor, Path]:
-    """§6's fit, printed beside the book; returns the prediction and the figure's path."""
-    print("== §6 线性回归 linear regression: Y = 0.5·X + noise, Linear(1, 1), SGD ==")
-    x, y = make_data(seed)
-    model, prediction, losses = fit(x, y, steps, lr, seed)
-    w, b = learned_w_b(model)
-    print(
-        f"损失 loss: step 1 {losses[0]:.5f} → step {len(losses)} {losses[-1]:.6f} "
-        f"(噪声方差 noise variance 0.01^2 = 0.0001)"
-    )
-    print(f"§6 w  书中 book ≈0.5  今天 today {w:.4f}  {'√' if abs(w - 0.5) < 0.01 else '×'}")
-    print(f"§6 b  书中 book ≈0    今天 today {b:.4f}  {'√' if abs(b) < 0.01 else '×'}")
-    png = save_plot(x, y, prediction, out_dir / "regression.png")
-    print(f"图 figure: {png}")
-    error, _ = run_listing(BOOK_6_LISTING, out_dir / "book_6", prediction=prediction.numpy())
-    print(
-        f"§6 书中的保存代码 the book's lines np.save(...) / numpy.load(...): {error} (勘误 erratum)"
-    )
-    return prediction, png
-
-
-def print_section_7(prediction: torch.Tensor, out_dir: Path = DEFAULT_OUT) -> None:
-    print("== §7 numpy 矩阵的保存 saving a numpy array ==")
-    npy = out_dir / "pred.npy"
-    loaded = numpy_round_trip(prediction.numpy(), npy)
-    print(
-        f"§7 np.save / np.load 预测值往返 round trip of the prediction: {npy}, "
-        f"完全相同 identical: {np.array_equal(loaded, prediction.numpy())}"
-    )
-    listing = section_7_listing(out_dir / "book_7")
-    print(
-        f"§7 书中的代码 the book's listing as printed: {listing['as_printed']}; with the name "
-        f"np.save wrote (nm.npy): a = {listing['loaded']!r} (错误 error: {listing['fixed_error']})"
-    )
 
 
 def main(argv=None) -> None:

@@ -19,6 +19,15 @@ conv.print_sections_9_1_9_2_signatures()
 conv.print_section_9_1()
 
 # %% [markdown]
+# ## §9.1 groups 与 padding
+# 书中说 groups "通常不用管这个参数，没有太大意义"，padding 能把输入"改造成卷积核大小的整数倍"。勘误：groups
+# 把通道分成几组各自卷积（权重 (out, in/groups, kH, kW)）；padding 在两侧各补 p 个零，与整数倍无关。
+# *groups=2 is two convolutions side by side; padding adds zeros on both sides.*
+
+# %%
+conv.print_groups_and_padding()
+
+# %% [markdown]
 # ## §9.2 Conv1d
 # 书中 0.8, 1.4, …；两个通道 27.8, 31.4。
 

@@ -20,7 +20,7 @@ pool.print_sections_10_1_to_10_3()
 
 # %% [markdown]
 # ## ceil_mode 与 padding
-# 勘误：padding 两侧都补（最大池化补 −∞），不是"在左前方补零"。
+# 勘误：padding 两侧都补（最大池化补 −∞），不是书中说的"在左前端填充 0"。
 
 # %%
 pool.print_ceil_mode_and_padding()

@@ -308,16 +308,55 @@ def section_11_3(seed: int = 1) -> dict:
     features_32 = model.conv2(F.max_pool2d(model.conv1(torch.randn(1, 1, 32, 32)), 2))
     values_32 = F.max_pool2d(features_32, 2)[0].numel()
     model.zero_grad()
-    out = model(torch.randn(1, 1, 28, 28))
+    x28 = torch.randn(1, 1, 28, 28)
+
+    def loss_backward():  # the same dropout masks each time: the passes are identical
+        torch.manual_seed(seed + 1)
+        out = model(x28)
+        F.nll_loss(out, torch.tensor([3])).backward()
+        return out
+
     grad_before = model.conv1.bias.grad
-    F.nll_loss(out, torch.tensor([3])).backward()
+    out = loss_backward()
+    grad_after = model.conv1.bias.grad.clone()
+    # backward() adds into .grad: without zero_grad() a second pass doubles it, which is why the
+    # book's loop calls optimizer.zero_grad() every iteration
+    loss_backward()
     return dict(
         error_32=error_32,
         values_32=values_32,
         out_shape=tuple(out.shape),
         grad_before=grad_before,
-        grad_after=model.conv1.bias.grad.clone(),
+        grad_after=grad_after,
+        grad_twice=model.conv1.bias.grad.clone(),
     )
+
+
+# §11.3 "pytorch 中含有其他的优化算法，如 Nesterov-SGD, Adam, RMSProp 等": each takes one step on
+# the book's Net (same start, same batch of 8 random images) and lowers that batch's loss.
+OTHER_OPTIMIZERS = {
+    "Nesterov-SGD": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9, nesterov=True),
+    "Adam": lambda p: torch.optim.Adam(p, lr=1e-3),
+    "RMSProp": lambda p: torch.optim.RMSprop(p, lr=1e-3),
+}
+
+
+def one_step_each(seed: int = 1) -> dict[str, tuple[float, float]]:
+    """{optimizer: (loss before, loss after one step)} on the same batch, dropout off."""
+    gen = torch.Generator().manual_seed(seed)
+    x, y = torch.randn(8, 1, 28, 28, generator=gen), torch.randint(0, 10, (8,), generator=gen)
+    losses = {}
+    for name, make in OTHER_OPTIMIZERS.items():
+        torch.manual_seed(seed)
+        model = Net().eval()
+        opt = make(model.parameters())
+        before = F.nll_loss(model(x), y)
+        opt.zero_grad()
+        before.backward()
+        opt.step()
+        with torch.no_grad():
+            losses[name] = (before.item(), F.nll_loss(model(x), y).item())
+    return losses
 
 
 def print_section_11_3() -> None:
@@ -331,7 +370,15 @@ def print_section_11_3() -> None:
     print(f"model(randn(1, 1, 28, 28)).shape = {r['out_shape']}")
     print(f"conv1.bias.grad 反向传播前 before backward: {r['grad_before']}")
     grad = ", ".join(f"{g:.4f}" for g in r["grad_after"].tolist())
-    print(f"conv1.bias.grad 反向传播后 after backward:  [{grad}]\n")
+    print(f"conv1.bias.grad 反向传播后 after backward:  [{grad}]")
+    doubled = torch.allclose(r["grad_twice"], 2 * r["grad_after"])
+    print(f"  再一次 backward() 不清零 a second backward() without zero_grad(): doubled {doubled}")
+    steps = one_step_each()
+    print(
+        "  其他优化器一步 one step of the others on the same batch (loss before → after): "
+        + "; ".join(f"{name} {a:.4f} → {b:.4f}" for name, (a, b) in steps.items())
+        + "\n"
+    )
 
 
 # ================================================================ §11.4 训练与测试 the book's loop
@@ -371,6 +418,24 @@ def evaluate(model, x, y, batch_size: int = 1000) -> tuple[float, int, torch.Ten
         preds.append(logp.argmax(dim=1))
     pred = torch.cat(preds)
     return loss / len(x), int((pred == y).sum()), pred
+
+
+@torch.inference_mode()
+def book_test_as_printed(model, images: np.ndarray, labels: np.ndarray) -> tuple[float, str]:
+    """§11.4's test() as the book writes it: the whole test set in one batch, F.nll_loss (already
+    the mean over the batch) divided again by len(x_test), printed with {:.4f}. After training
+    the loss is ≈ 0.3 / 10,000 ≈ 0.00003, so the line says 0.0000 (erratum 3)."""
+    model.eval()
+    device = next(model.parameters()).device
+    x, y = to_tensors(images, labels)
+    x, y = x.to(device), y.to(device)
+    output = model(x)
+    test_loss = F.nll_loss(output, y).item()
+    test_loss /= len(x)  # the book's second division
+    correct = int(output.argmax(dim=1).eq(y).sum())
+    share = 100.0 * correct / len(x)
+    line = f"Test set: Average loss: {test_loss:.4f}, Accuracy: {correct} / {len(x)} ({share:.0f}%)"
+    return test_loss, line
 
 
 # ================================================================ §11.5 / §11.6 结果 the book's tables
@@ -737,16 +802,20 @@ def save_curves(
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC"]
 
 
-def tick_labels(classes) -> tuple[list[str], str]:
-    """Class names for the axes, in a font that has their glyphs; where matplotlib has no
-    Chinese font, the class numbers (the run prints which name each number is)."""
+def tick_labels(names) -> tuple[list[str], str, str | None]:
+    """Class names for the axes, in a font that has their glyphs. Where matplotlib has no
+    Chinese font: the class numbers, and the table of which name each number is (the caller
+    prints it beside the figure's path; the title says the numbers are the table's)."""
     from matplotlib import font_manager
 
-    if all(c.isascii() for c in classes):
-        return list(classes), "sans-serif"
+    if all(n.isascii() for n in names):
+        return list(names), "sans-serif", None
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    font = next((name for name in CJK_FONTS if name in installed), None)
-    return (list(classes), font) if font else ([str(k) for k in range(len(classes))], "sans-serif")
+    font = next((f for f in CJK_FONTS if f in installed), None)
+    if font:
+        return list(names), font, None
+    table = ", ".join(f"{k} = {n}" for k, n in enumerate(names))
+    return [str(k) for k in range(len(names))], "sans-serif", table
 
 
 def save_confusion(y_true, y_pred, path: Path, classes=DIGITS) -> Path:
@@ -763,12 +832,16 @@ def save_confusion(y_true, y_pred, path: Path, classes=DIGITS) -> Path:
         ax.text(j, i, cm[i, j], ha="center", va="center", fontsize=7, color=colour)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    labels, font = tick_labels(classes)
+    labels, font, table = tick_labels(classes)
     ax.set_xticks(range(n), labels, rotation=90 if n > 10 else 0, fontfamily=font)
     ax.set_yticks(range(n), labels, fontfamily=font)
-    ax.set_title("confusion matrix, test set (colour: log(1 + count))")
+    numbers = "\nclasses by number: see the table printed with this figure" if table else ""
+    ax.set_title(f"confusion matrix, test set (colour: log(1 + count)){numbers}")
     fig.tight_layout()
-    return _save_fig(fig, path)
+    saved = _save_fig(fig, path)
+    if table:
+        print(f"类别编号 class numbers in {saved.name} (no Chinese font for the ticks): {table}")
+    return saved
 
 
 def save_misclassified(y_true, y_pred, images, path: Path) -> Path:
@@ -1250,6 +1323,10 @@ def main(argv=None) -> int:
         return 1
     if o.settings.recipe == "book" and not data.is_sample and not o.limit:
         print_book_table(trained.history, o.settings.model)
+        loss, line = book_test_as_printed(trained.model, data.test_images, data.test_labels)
+        print(
+            f"  书中的 test() 照原样 the book's test() as printed: {line}  (loss {loss:.2e}: erratum 3)"
+        )
     if trained.history and o.figures:
         for path in save_figures(trained, data, o.out_dir):
             print(f"图 figure: {path}")

@@ -13,6 +13,7 @@ aspect, padded to 28×28 and centred by its centre of mass — as MNIST's digits
 """
 
 import csv
+import hashlib
 import io
 import math
 from pathlib import Path
@@ -66,16 +67,95 @@ def check_classes(classes: dict[str, list], where: Path, least: int = 2) -> None
         )
 
 
-def stratified(classes: dict[str, list[Path]], share: float, seed: int):
-    """(train, test) lists of (path, label): `share` of every class held out, shuffled by seed."""
+# ---------------------------------------------------------------- copies of one image
+# A folder copied twice, or a photo saved under two names, puts the same picture in the training
+# and the test part: the test then measures memory. Files that decode to the same pixels are
+# one picture; the split keeps its copies together.
+
+
+def pixel_key(path: Path) -> str:
+    """A hash of the decoded pixels (any format, any name): copies of a picture share it. A file
+    that cannot be decoded gets a key of its own (preprocessing names and skips it later)."""
+    import cv2
+
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError:
+        data = np.zeros(0, np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if image is None:
+        return f"unreadable:{path}"
+    return hashlib.sha256(
+        repr((image.shape, image.dtype.str)).encode() + image.tobytes()
+    ).hexdigest()
+
+
+def shown(paths, root: Path, most: int = 3) -> str:
+    names = [str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in paths]
+    return ", ".join(names[:most]) + (f", … ({len(names)} in all)" if len(names) > most else "")
+
+
+def drop_conflicts(classes: dict[str, list[Path]], keys: dict[Path, str], root: Path):
+    """Pictures that stand under two classes are left out (the labels disagree: neither can be
+    trained on or tested); copies inside one class are counted. Returns the classes kept."""
+    classes_of: dict[str, set[str]] = {}
+    copies: dict[str, list[Path]] = {}
+    for name, files in classes.items():
+        for f in files:
+            classes_of.setdefault(keys[f], set()).add(name)
+            copies.setdefault(keys[f], []).append(f)
+    conflict = {k for k, names in classes_of.items() if len(names) > 1}
+    in_groups = sum(len(fs) for k, fs in copies.items() if len(fs) > 1 and k not in conflict)
+    n = sum(map(len, classes.values()))
+    if in_groups:
+        print(
+            f"重复 copies: {in_groups} of {n} images ({in_groups / n:.1%}) show the same pixels as "
+            "another image of their class; the copies of a picture stay in one part of the split"
+        )
+    if conflict:
+        examples = [f for k in sorted(conflict) for f in copies[k]]
+        print(
+            f"类别冲突 conflicting classes: {len(conflict)} picture(s) stand under two or more "
+            f"classes ({shown(examples, root)}); left out of training and testing"
+        )
+    return {name: [f for f in files if keys[f] not in conflict] for name, files in classes.items()}
+
+
+def stratified(classes: dict[str, list[Path]], share: float, seed: int, keys=None):
+    """(train, test) lists of (path, label): `share` of every class held out, shuffled by seed.
+    Files with the same key (pixel_key) go to the same part; without keys, or with no two files
+    alike, each file is its own group and the split is the plain one."""
     gen = torch.Generator().manual_seed(seed)
     train, test = [], []
     for label, files in enumerate(classes.values()):
-        order = torch.randperm(len(files), generator=gen).tolist()
+        groups: dict = {}
+        for f in files:
+            groups.setdefault(keys[f] if keys else f, []).append(f)
+        units = list(groups.values())
         n_test = min(len(files) - 1, max(1, math.floor(share * len(files) + 0.5)))
-        test += [(files[i], label) for i in order[:n_test]]
-        train += [(files[i], label) for i in order[n_test:]]
+        held, kept, seen = [], [], 0
+        for j in torch.randperm(len(units), generator=gen).tolist():
+            (held if seen < n_test else kept).extend(units[j])
+            seen += len(units[j])
+        if not kept:  # one picture in many copies: it is trained on, not tested
+            held, kept = [], held
+        test += [(f, label) for f in held]
+        train += [(f, label) for f in kept]
     return train, test
+
+
+def warn_shared_pictures(train_classes, test_classes, keys, root: Path) -> int:
+    """train/ and test/ are the reader's split: pictures that stand in both are named in one
+    line (the test then measures memory for them), nothing is moved."""
+    in_train = {keys[f] for files in train_classes.values() for f in files}
+    shared = [f for files in test_classes.values() for f in files if keys[f] in in_train]
+    if shared:
+        print(
+            f"注意 warning: {len(shared)} test image(s) show the same pixels as a training image "
+            f"({shown(shared, root)}): the test measures memory for them — remove them from "
+            "test/ or train/ (your split: nothing was moved)"
+        )
+    return len(shared)
 
 
 def preprocess_all(items) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -97,7 +177,12 @@ def load_image_folder(root: Path, test_share: float = TEST_SHARE, seed: int = SE
     if (root / "train").is_dir() and (root / "test").is_dir():
         train_classes = class_folders(root / "train")
         test_classes = class_folders(root / "test")
+        keys = {
+            f: pixel_key(f) for c in (train_classes, test_classes) for fs in c.values() for f in fs
+        }
+        train_classes = drop_conflicts(train_classes, keys, root)
         check_classes(train_classes, root / "train", least=1)
+        warn_shared_pictures(train_classes, test_classes, keys, root)
         names = list(train_classes)
         unknown = sorted(set(test_classes) - set(names))
         if unknown:
@@ -107,9 +192,11 @@ def load_image_folder(root: Path, test_share: float = TEST_SHARE, seed: int = SE
         layout = "train/ and test/ folders"
     else:
         classes = class_folders(root)
+        keys = {f: pixel_key(f) for files in classes.values() for f in files}
+        classes = drop_conflicts(classes, keys, root)
         check_classes(classes, root)
         names = list(classes)
-        train, test = stratified(classes, test_share, seed)
+        train, test = stratified(classes, test_share, seed, keys)
         layout = f"{test_share:.0%} of each class held out for testing"
     x_train, y_train, skipped = preprocess_all(train)
     x_test, y_test, skipped_test = preprocess_all(test)

@@ -33,11 +33,11 @@ from bilstm import (  # noqa: E402
     predict_proba,
     train_lstm,
 )
-from bow import WEIGHT_DECAYS, fit_bag_of_words, tune_bag_of_words  # noqa: E402
+from bow import NGRAMS, WEIGHT_DECAYS, fit_bag_of_words, tune_bag_of_words  # noqa: E402
 from distill import crossfit_teacher  # noqa: E402
 from ensemble import report_ensemble  # noqa: E402
 from metrics import accuracy, per_class_f1, save_confusion, write_atomic  # noqa: E402
-from own_corpus import is_own_corpus, read_corpus  # noqa: E402
+from own_corpus import CONFLICTS, deduplicate, is_own_corpus, read_corpus  # noqa: E402
 from textcls import (  # noqa: E402  the book's pieces: every import points this way
     CORPORA,
     BookSettings,
@@ -77,6 +77,7 @@ class Recipe(LSTMSettings):
     corpus: str = "20news-bydate"  # a built-in name, or your own CSV/TSV/JSONL file or folder
     text_column: str | None = None  # your own table: None finds text/review/content/sentence
     label_column: str | None = None  # … and label/category/class
+    conflicts: str = "drop"  # a text under two labels: left out, or kept with its majority label
     vocab_size: int = VOCAB_SIZE  # most frequent training words
     max_len: int | None = None  # None: the 90th length percentile of the training text
     keep_tail: int = KEEP_TAIL
@@ -147,17 +148,40 @@ def tokens_for(text: str, chinese: bool, unit: str = "jieba") -> list[str]:
     return chinese_tokens(text, unit) if chinese else Tokenizer().words(text)
 
 
-def stratified_split(labels, gen, fractions=(0.8, 0.1)):
-    """80/10/10 within every class, shuffled with `gen`."""
+def stratified_split(labels, gen, fractions=(0.8, 0.1), groups=None):
+    """80/10/10 within every class, shuffled with `gen`. Texts of one group (identical texts,
+    own_corpus.deduplicate) go to the same part, so that no test text also stands in training;
+    without groups, or with no two texts alike, each text is its own group and the split is the
+    plain one."""
+    groups = range(len(labels)) if groups is None else groups
     train, val, test = [], [], []
     for c in sorted(set(labels)):
-        idx = [i for i, y in enumerate(labels) if y == c]
-        idx = [idx[j] for j in torch.randperm(len(idx), generator=gen).tolist()]
-        a, b = round(fractions[0] * len(idx)), round(sum(fractions) * len(idx))
-        train += idx[:a]
-        val += idx[a:b]
-        test += idx[b:]
+        units: dict = {}  # group → its texts of class c, groups in order of first appearance
+        for i, (y, g) in enumerate(zip(labels, groups, strict=True)):
+            if y == c:
+                units.setdefault(g, []).append(i)
+        units = list(units.values())
+        n = sum(map(len, units))
+        a, b = round(fractions[0] * n), round(sum(fractions) * n)
+        seen = 0  # texts placed before this group: it goes where its first text falls
+        for j in torch.randperm(len(units), generator=gen).tolist():
+            part = train if seen < a else val if seen < b else test
+            part += units[j]
+            seen += len(units[j])
     return train, val, test
+
+
+def grouped_split(labels, gen, groups):
+    """The stratified split with identical texts kept in one part; validation and test then
+    count each distinct text once (an accuracy on new texts, as on a corpus de-duplicated by
+    hand), while training keeps every copy."""
+    train, val, test = stratified_split(labels, gen, groups=groups)
+
+    def once(indices):
+        seen = set()
+        return [i for i in indices if groups[i] not in seen and not seen.add(groups[i])]
+
+    return train, once(val), once(test)
 
 
 def split_by_index(tokens, labels, train, val, test) -> Split:
@@ -176,12 +200,10 @@ def prepare(recipe: Recipe, data_dir: Path) -> Corpus:
     """Tokenised train / validation / test parts and class names of `recipe.corpus`."""
     gen = torch.Generator().manual_seed(recipe.seed)
     if recipe.corpus not in CORPORA:  # your own texts (own_corpus.py)
-        texts, labels, names, chinese = read_corpus(
-            recipe.corpus, recipe.text_column, recipe.label_column
-        )
-        tokens = [tokens_for(t, chinese, recipe.chinese_tokens) for t in texts]
-        split = split_by_index(tokens, labels, *stratified_split(labels, gen))
-        return Corpus(split, names, chinese, False)
+        own = read_corpus(recipe.corpus, recipe.text_column, recipe.label_column, recipe.conflicts)
+        tokens = [tokens_for(t, own.chinese, recipe.chinese_tokens) for t in own.texts]
+        parts = grouped_split(own.labels, gen, own.groups)
+        return Corpus(split_by_index(tokens, own.labels, *parts), own.names, own.chinese, False)
     root, is_sample = locate_corpus(recipe.corpus, data_dir)
     words = Tokenizer().words
     if recipe.corpus == "20news-bydate":
@@ -200,10 +222,16 @@ def prepare(recipe: Recipe, data_dir: Path) -> Corpus:
     if recipe.corpus == "20news":
         texts, labels, names = load_folder(root)
         tokens = [words(strip_headers(t)) for t in texts]
-    else:
+        parts = stratified_split(labels, gen)
+    else:  # the Chinese reviews: duplicates kept together, conflicts handled as for own texts
         texts, labels, names = load_reviews(root)
+        unique = deduplicate(texts, [names[y] for y in labels], recipe.conflicts)
+        for line in unique.report:
+            print(f"{recipe.corpus}: {line}")
+        texts, labels = unique.texts, [names.index(y) for y in unique.labels]
         tokens = [chinese_tokens(t, recipe.chinese_tokens) for t in texts]
-    split = split_by_index(tokens, labels, *stratified_split(labels, gen))
+        parts = grouped_split(labels, gen, unique.groups)
+    split = split_by_index(tokens, labels, *parts)
     return Corpus(split, names, recipe.corpus in CHINESE_CORPORA, is_sample)
 
 
@@ -341,13 +369,15 @@ def train_and_evaluate(recipe: Recipe, corpus: Corpus, out_dir: Path) -> dict:
         tr_tok, tr_y = tr_tok[: recipe.limit], tr_y[: recipe.limit]
 
     start = time.perf_counter()
-    bag, bow_decay = tune_bag_of_words(tr_tok, tr_y, va_tok, va_y, len(names))
+    baseline = tune_bag_of_words(tr_tok, tr_y, va_tok, va_y, len(names))
+    bag, bow_decay = baseline.scorer, baseline.word_weight_decay  # the teacher reads words
     bow_val, bow_test = bag(va_tok).softmax(dim=1), bag(te_tok).softmax(dim=1)
     bow_acc = accuracy(bow_test.argmax(dim=1).tolist(), te_y)
+    terms = "words and word pairs" if baseline.ngrams == 2 else "words"
     print(
-        f"TF-IDF + logistic regression (weight decay {bow_decay:g}, chosen on validation from "
-        f"{len(WEIGHT_DECAYS)} values): test accuracy {bow_acc:.4f} "
-        f"({time.perf_counter() - start:.1f} s)"
+        f"TF-IDF + logistic regression ({terms}, weight decay {baseline.weight_decay:g}, chosen on "
+        f"validation from {len(NGRAMS) * len(WEIGHT_DECAYS)} settings): test accuracy "
+        f"{bow_acc:.4f} ({time.perf_counter() - start:.1f} s)"
     )
 
     to_ids = lambda toks: [encode(t, vocab, max_len, recipe.keep_tail) for t in toks]  # noqa: E731
@@ -374,7 +404,7 @@ def train_and_evaluate(recipe: Recipe, corpus: Corpus, out_dir: Path) -> dict:
             replace(recipe, epochs=epochs), all_tok, all_y, **fit, val=None, bow_decay=bow_decay
         )
         refit_s = sum(h["seconds"] for h in refit_history) + refit_teacher_s
-        bag = fit_bag_of_words(all_tok, all_y, len(names), bow_decay)
+        bag = fit_bag_of_words(all_tok, all_y, len(names), *baseline[1:3])
         bow_test = bag(te_tok).softmax(dim=1)
         bow_acc = accuracy(bow_test.argmax(dim=1).tolist(), te_y)
         print(f"TF-IDF + logistic regression on training + validation: test accuracy {bow_acc:.4f}")
@@ -469,6 +499,12 @@ def build_parser() -> argparse.ArgumentParser:
     opt("--distill-temp", "distillation temperature", type=positive_float)
     opt("--text-column", "your own table's text column; None: text/review/content/sentence")
     opt("--label-column", "your own table's label column; None: label/category/class")
+    opt(
+        "--conflicts",
+        "a text that stands under two labels: left out of training and evaluation, or kept "
+        "with its majority label",
+        choices=list(CONFLICTS),
+    )
     opt(
         "--chinese-tokens",
         "Chinese corpora: jieba words (§16.3), single characters, or both",

@@ -32,16 +32,20 @@ def confusion_matrix(pred, truth, n_classes: int):
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC"]
 
 
-def tick_labels(names) -> tuple[list[str], str]:
-    """Class names in a font that has their glyphs; where matplotlib has no Chinese font, the
-    class numbers (the run prints which name each number is)."""
+def tick_labels(names) -> tuple[list[str], str, str | None]:
+    """Class names for the axes, in a font that has their glyphs. Where matplotlib has no
+    Chinese font: the class numbers, and the table of which name each number is (the caller
+    prints it beside the figure's path; the title says the numbers are the table's)."""
     from matplotlib import font_manager
 
     if all(n.isascii() for n in names):
-        return list(names), "sans-serif"
+        return list(names), "sans-serif", None
     installed = {f.name for f in font_manager.fontManager.ttflist}
     font = next((f for f in CJK_FONTS if f in installed), None)
-    return (list(names), font) if font else ([str(k) for k in range(len(names))], "sans-serif")
+    if font:
+        return list(names), font, None
+    table = ", ".join(f"{k} = {n}" for k, n in enumerate(names))
+    return [str(k) for k in range(len(names))], "sans-serif", table
 
 
 def save_confusion(pred, truth, names, path: Path, title: str = "test set") -> Path:
@@ -59,14 +63,20 @@ def save_confusion(pred, truth, names, path: Path, title: str = "test set") -> P
     for t, p in zip(*(shares >= 2).nonzero(), strict=True):
         colour = "white" if shares[t, p] > 60 else "black"
         ax.text(p, t, f"{shares[t, p]:.0f}", ha="center", va="center", fontsize=7, color=colour)
-    labels, font = tick_labels(names)
+    labels, font, table = tick_labels(names)
     ax.set_xticks(range(len(names)), labels, rotation=90, fontsize=7, fontfamily=font)
     ax.set_yticks(range(len(names)), labels, fontsize=7, fontfamily=font)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(f"confusion matrix, {title}: % of each true class (cells >= 2%)", fontsize=9)
+    numbers = "\nclasses by number: see the table printed with this figure" if table else ""
+    ax.set_title(
+        f"confusion matrix, {title}: % of each true class (cells >= 2%){numbers}", fontsize=9
+    )
     fig.tight_layout()
-    return save_png(fig, path, dpi=90)
+    saved = save_png(fig, path, dpi=90)
+    if table:
+        print(f"类别编号 class numbers in {saved.name} (no Chinese font for the ticks): {table}")
+    return saved
 
 
 def save_png(fig, path: Path, dpi: int = 100) -> Path:

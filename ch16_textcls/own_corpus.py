@@ -14,8 +14,10 @@ jieba as §16.3 does, other text with the book's Tokenizer rules.
 import csv
 import io
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from textcls import DataError
 
@@ -23,6 +25,8 @@ TEXT_COLUMNS = ("text", "review", "content", "sentence")
 LABEL_COLUMNS = ("label", "category", "class")
 ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig reads plain UTF-8 too
 SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": "\t"}
+CONFLICTS = ("drop", "majority")  # a text under two labels: left out, or kept with its majority
+SHOWN = 3  # conflicting texts quoted in the report
 
 
 def is_own_corpus(corpus: str) -> bool:
@@ -100,9 +104,86 @@ def looks_chinese(texts: list[str]) -> bool:
     return letters > 0 and cjk >= letters / 3
 
 
-def read_corpus(corpus: str, text_column=None, label_column=None):
-    """(texts, label ids, class names, chinese): empty texts dropped and counted; one class or a
-    class with fewer than two texts refused in one line."""
+# ---------------------------------------------------------------- duplicates and conflicts
+# Scraped reviews and exported tables repeat texts. A copy in the training part and another in
+# the test part makes the test measure memory (§16's own split does this, see erratum 1), so
+# identical texts form a group that the split keeps in one part.
+
+
+def normal_form(text: str) -> str:
+    """What a reader calls "the same text": full-width letters, digits and punctuation folded to
+    their half-width forms (NFKC), case ignored, runs of whitespace made one space."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class Deduplicated(NamedTuple):
+    texts: list[str]
+    labels: list  # one per text, a conflict's majority label under --conflicts majority
+    groups: list[int]  # texts of one group are the same text: the split keeps them together
+    report: list[str]  # the lines printed about duplicates and conflicts
+
+
+def deduplicate(texts, labels, conflicts: str = "drop") -> Deduplicated:
+    """Group identical texts (by normal_form). A group whose rows carry more than one label is
+    a conflict: left out by default, or kept with its most frequent label (ties: the label met
+    first) under conflicts="majority"."""
+    if conflicts not in CONFLICTS:
+        raise DataError(f"conflicts must be one of {', '.join(CONFLICTS)}, not {conflicts!r}")
+    group_of: dict[str, int] = {}
+    groups = [group_of.setdefault(normal_form(t), len(group_of)) for t in texts]
+    members: dict[int, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    in_groups = sum(len(rows) for rows in members.values() if len(rows) > 1)
+    mixed = {g: Counter(labels[i] for i in rows) for g, rows in members.items()}
+    mixed = {g: c for g, c in mixed.items() if len(c) > 1}
+    report = []
+    if in_groups:
+        report.append(
+            f"重复 duplicates: {in_groups} of {len(texts)} rows ({in_groups / len(texts):.1%}) share "
+            f"their text with another row ({len(members)} distinct texts); each group of identical "
+            "texts stays in one part of the split, and validation and test count it once"
+        )
+    if mixed:
+        shown = ", ".join(
+            f"「{texts[members[g][0]][:30]}」 ("
+            + ", ".join(f"{y} ×{n}" for y, n in counts.items())
+            + ")"
+            for g, counts in list(mixed.items())[:SHOWN]
+        )
+        rows = sum(len(members[g]) for g in mixed)
+        what = (
+            f"left out of training and evaluation ({rows} rows) — --conflicts majority keeps them "
+            "with their majority label"
+            if conflicts == "drop"
+            else "kept with their majority label (--conflicts majority)"
+        )
+        report.append(
+            f"标签冲突 conflicting labels: {len(mixed)} text(s) carry more than one label, e.g. "
+            f"{shown}; {what}"
+        )
+    keep = [i for i, g in enumerate(groups) if g not in mixed or conflicts == "majority"]
+    majority = {g: counts.most_common(1)[0][0] for g, counts in mixed.items()}
+    return Deduplicated(
+        [texts[i] for i in keep],
+        [majority.get(groups[i], labels[i]) for i in keep],
+        [groups[i] for i in keep],
+        report,
+    )
+
+
+class OwnCorpus(NamedTuple):
+    texts: list[str]
+    labels: list[int]
+    names: list[str]
+    chinese: bool
+    groups: list[int]  # identical texts share a group (deduplicate)
+
+
+def read_corpus(corpus: str, text_column=None, label_column=None, conflicts="drop") -> OwnCorpus:
+    """Texts, label ids, class names, whether Chinese, and duplicate groups: empty texts dropped
+    and counted, identical texts grouped and a text under two labels left out (deduplicate); one
+    class or a class with fewer than two texts refused in one line."""
     path = Path(corpus).expanduser()
     if not path.exists():
         raise DataError(
@@ -114,7 +195,8 @@ def read_corpus(corpus: str, text_column=None, label_column=None):
         texts, labels, encoding = read_table(path, text_column, label_column)
     kept = [(t, y) for t, y in zip(texts, labels, strict=True) if t.strip() and y]
     dropped = len(texts) - len(kept)
-    counts = Counter(y for _, y in kept)
+    unique = deduplicate([t for t, _ in kept], [y for _, y in kept], conflicts)
+    counts = Counter(unique.labels)
     if len(counts) < 2:
         raise DataError(
             f"{path}: {len(counts)} label(s) ({', '.join(counts) or 'none'}) — a classifier needs "
@@ -126,13 +208,15 @@ def read_corpus(corpus: str, text_column=None, label_column=None):
             f"{path}: too few texts for {', '.join(few)} — each label needs at least two"
         )
     names = sorted(counts)
-    texts = [t for t, _ in kept]
-    chinese = looks_chinese(texts)
+    chinese = looks_chinese(unique.texts)
     print(
         f"{path}: {len(kept)} texts ({encoding}), {len(names)} labels, "
         f"{'Chinese: jieba (§16.3)' if chinese else 'the Tokenizer rules'}"
         + (f"; dropped {dropped} empty text(s) or label(s)" if dropped else "")
     )
+    for line in unique.report:
+        print(line)
     for name in names:
         print(f"  {name:<20} {counts[name]:>6}")
-    return texts, [names.index(y) for _, y in kept], names, chinese
+    label_ids = [names.index(y) for y in unique.labels]
+    return OwnCorpus(unique.texts, label_ids, names, chinese, unique.groups)

@@ -331,6 +331,37 @@ def train_book(
 BOOK_TEST_LOOP = 400  # the book's test() sets len = 400 and scores only the first 400 messages
 BOOK_16_6 = (9140, 10000)  # printed "after 2 iterations": §11.5's MNIST result, copied
 
+# The first lines of §16.6's test() as printed (Variable stands for the identity, the model is
+# left out): run as they are, they stop before any message is scored.
+BOOK_16_6_TEST = """
+def test(x_test):
+    len=400
+    print("x_test size:", len(x_test))
+    for i in range(len):
+        data, target = Variable(torch.Tensor(x_test[i:i+1]).long()), Variable(
+            target[i:i+1].long())
+"""
+
+
+def run_books_test_listing(fix_len: bool = False) -> str:
+    """The error §16.6's test() raises: `len=400` shadows len (TypeError); with that line's name
+    changed, `target` is read before the loop assigns it (UnboundLocalError)."""
+    source = BOOK_16_6_TEST.replace("len=400", "n=400").replace("range(len)", "range(n)")
+    namespace = {"torch": torch, "Variable": lambda t: t, "print": lambda *a: None}
+    exec(source if fix_len else BOOK_16_6_TEST, namespace)  # the book's own lines, nothing else
+    try:
+        namespace["test"]([[1, 2, 3]] * 5)
+    except (TypeError, UnboundLocalError) as err:
+        return f"{type(err).__name__}: {err}"
+    return "ran"
+
+
+def print_section_16_6_listing() -> None:
+    print(
+        "§16.6 书中的 test() 照原样 the book's test() as printed: "
+        f"{run_books_test_listing()}; with len=400 renamed: {run_books_test_listing(fix_len=True)}"
+    )
+
 
 @torch.inference_mode()
 def evaluate_book(model, x_test, y_test, n_classes: int, device="cpu") -> dict:
@@ -426,10 +457,11 @@ def book_data(corpus: str, data_dir: Path) -> BookData:
         )
     if empty:
         print(f"      {empty} messages have no word among the {MAX_NB_WORDS} kept: read as [0]")
-    lengths = [len(s) for s in x_train]
+    lengths = [len(s) for s in x_train + x_test]
     print(
-        f"§16.2 MAX_SEQUENCE_LENGTH = {MAX_SEQUENCE_LENGTH} is never applied: training messages "
-        f"have {sum(lengths) / len(lengths):.0f} ids on average, {max(lengths)} at most"
+        f"§16.2 MAX_SEQUENCE_LENGTH = {MAX_SEQUENCE_LENGTH} is never applied: the {len(lengths)} "
+        f"messages have {sum(lengths) / len(lengths):.0f} ids on average, {max(lengths)} at most, "
+        f"{min(lengths)} at least"
     )
     return BookData(x_train, y_train, x_test, y_test, names, facts, is_sample)
 
@@ -773,6 +805,7 @@ def main(argv=None) -> int:
         print_section_16_1()
         print_section_16_3()
         run_book(settings, resolve_data_dir(args.data_dir), args.out_dir)
+        print_section_16_6_listing()
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -37,6 +37,13 @@ textcls.print_section_16_3()
 book = textcls.run_book(textcls.BookSettings(limit=LIMIT), DATA, OUT)
 
 # %% [markdown]
+# ## §16.6 书中的 test() 照原样 the book's test() as printed
+# 勘误 8 与 15：`len=400` 遮蔽了 `len`（TypeError）；改掉它之后，循环先读 `target` 再给它赋值（UnboundLocalError）。
+
+# %%
+textcls.print_section_16_6_listing()
+
+# %% [markdown]
 # ## 书外 beyond the book: 现代配方 the modern recipe
 # 公平划分、TF-IDF 基线、BiLSTM 与集成；完整命令（bydate，≈ 7 分钟）full command：笔记本里 in a notebook
 # `!python textcls.py`，终端里 in a terminal `python ch16_textcls/textcls.py`。

@@ -1,5 +1,5 @@
-"""Word vectors from the training text (not in the book: §16.2 mentions pretrained vectors;
-these need no download)."""
+"""Word vectors from the training text (not in the book: §16.2 loads a word-vector matrix into a
+frozen Embedding layer without saying where it comes from; these need no download)."""
 
 import torch
 

@@ -19,6 +19,7 @@ SAME = "same"
 ERRATUM = "erratum"
 API_CHANGE = "API change"
 AT_LEAST = "same or better"
+WITHIN_SPREAD = "within the measured spread"
 
 
 def _fmt(value) -> str:
@@ -82,9 +83,21 @@ class BookCheck:
         `slack`: the measured spread of a trained number over machines and thread counts, so
         that the verdict does not change with the reader's CPU."""
         ok = today >= book - slack
-        note = f"less a measured spread of {slack}" if slack else ""
-        self._record(section, what, book, today, AT_LEAST if ok else "FAILED", note)
+        status = AT_LEAST if today >= book else WITHIN_SPREAD if ok else "FAILED"
+        note = (
+            f"below the book by less than the measured spread of {slack}"
+            if status == WITHIN_SPREAD
+            else ""
+        )
+        self._record(section, what, book, today, status, note)
         assert ok, f"§{section} {what}: book {book}, today {today} (slack {slack})"
+
+    def below(self, section: str, what: str, book, today, *, upper, note: str = ""):
+        """The book's number cannot come out: today's value stays at most `upper`, a bound the
+        setup itself sets (a test split the model cannot fit, say)."""
+        ok = today <= upper
+        self._record(section, what, book, _fmt(today), ERRATUM if ok else "FAILED", note)
+        assert ok, f"§{section} {what}: today {today}, expected at most {upper}"
 
 
 @pytest.fixture

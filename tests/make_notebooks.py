@@ -78,8 +78,7 @@ def setup_cell(folder: str) -> str:
         + ", ".join(map(json.dumps, COLAB_PACKAGES))
         + "], check=True)\n"
         + f'    os.chdir("pytorch-shizhan/{folder}")\n'
-        "    sys.path.insert(0, os.getcwd())\n"
-        + fetch
+        "    sys.path.insert(0, os.getcwd())\n" + fetch
     )
 
 

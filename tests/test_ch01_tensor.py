@@ -12,6 +12,11 @@ def test_rand_is_reproducible_with_a_seed():
     assert not tensor.random_tensor(3).equal(tensor.random_tensor(4))
 
 
+def test_numpy_install_check(book):
+    """§1.3: `np.array([1,2,3])` shows `array([1, 2, 3])`."""
+    book.same("1.3", "np.array([1,2,3])", "array([1, 2, 3])", tensor.numpy_check(), tol=0)
+
+
 def test_ones_2x2(book):
     book.same(
         "1.4", "torch.ones(2, 2)", [[1.0, 1.0], [1.0, 1.0]], tensor.ones_2x2().tolist(), tol=0

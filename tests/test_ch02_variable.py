@@ -28,6 +28,23 @@ def test_uninitialised_constructors_have_the_right_shape():
     assert torch.equal(tensors["torch.zeros(3, 4)"], torch.zeros(3, 4))
 
 
+def test_torch_tensor_3_4_is_not_random(book):
+    """§2: "torch.Tensor() 方法生成制定维度的随机数". It takes nothing from the random generator
+    (its state does not move, as it does for torch.rand): the numbers are whatever memory held."""
+    legacy = variable.draws_random_numbers(lambda: torch.Tensor(3, 4))
+    book.changed(
+        "2",
+        "torch.Tensor(3, 4) draws random numbers",
+        True,
+        legacy,
+        expected=False,
+        tol=0,
+        note="uninitialised memory, as torch.empty(3, 4); random numbers: torch.rand",
+    )
+    assert variable.draws_random_numbers(lambda: torch.rand(3, 4))
+    assert not variable.draws_random_numbers(lambda: torch.empty(3, 4))
+
+
 def test_data_and_detach_drop_history_and_share_storage():
     facts = variable.data_vs_detach()
     assert facts == {

@@ -26,6 +26,8 @@ def test_regression_losses(book, st, section, name, fn):
 def test_bce_book_value_is_the_old_log_clamp(book, st):
     book.same("4.4", "BCELoss via log(x+1e-12)", -13.8155, losses.bce_old_pytorch(*st), tol=1e-4)
     assert losses.bce_new_clamp(*st) == pytest.approx(-50.0)
+    # the README's 27.63·(1 − t) for t = 0, 1, 2, 3, averaged to the book's number
+    assert losses.bce_old_terms(*st) == pytest.approx([27.631, 0.0, -27.631, -55.262], abs=1e-3)
 
 
 def test_bce_refuses_targets_outside_0_1(book, st):
@@ -94,3 +96,22 @@ def test_the_books_nllloss2d_call_still_fails(book, st):
 def test_nll_handles_nchw_like_nllloss2d():
     loss, by_hand = losses.nll_per_pixel()
     assert loss == pytest.approx(by_hand, abs=1e-6)
+
+
+def test_the_opening_figures_weights_approach_the_true_line(book, tmp_path):
+    """§4's figure: "随着迭代次数的增加，我们的目标是使得 w_n 无限接近真实值" — three iterations of
+    gradient descent on Y = 2·X; the gaps "1/2/3" between predicted and true Y shrink (here the
+    step halves the distance: 1.1, 1.55, 1.775)."""
+    rows = losses.three_iterations()
+    ws, gaps = [w for w, _ in rows], [g for _, g in rows]
+    assert ws == pytest.approx([1.1, 1.55, 1.775], abs=1e-5)
+    assert gaps[0] > gaps[1] > gaps[2] and gaps[2] == pytest.approx(gaps[0] / 4, rel=1e-4)
+    book.same(
+        "4",
+        "w₃ after three iterations nearer 2 than w₁",
+        True,
+        abs(ws[2] - 2) < abs(ws[0] - 2),
+        tol=0,
+    )
+    png = losses.print_section_4_intro(tmp_path / "图")
+    assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"

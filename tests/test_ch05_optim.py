@@ -42,7 +42,10 @@ def test_book_adadelta_formula_never_moves(book):
 
 
 def test_book_adagrad_first_step(book):
-    book_step, algo_step = optim.book_adagrad_first_step()
+    """§5.3's εₙ sums g² to n-1: at n = 1 the sum is empty and the step is lr·g/δ = 0.01 · 0.5 /
+    1e-7 = 5e4; torch.optim.Adagrad includes the current g: lr·g/(|g| + δ) ≈ lr = 0.01. The
+    book's rate at step n is torch's at step n - 1: its sum lags one gradient behind."""
+    book_step, torch_step = optim.book_adagrad_first_step()
     book.changed(
         "5.3",
         "Adagrad εₙ with Σ to n-1: first step",
@@ -50,8 +53,12 @@ def test_book_adagrad_first_step(book):
         book_step,
         expected=5e4,
         tol=1,
-        note=f"with the current g²: {algo_step:.3g}",
+        note=f"torch.optim.Adagrad's first step: {torch_step:.3g}",
     )
+    assert torch_step == pytest.approx(0.01, rel=1e-5)
+    steps = optim.torch_adagrad_steps([0.5, 0.5, 0.5])
+    assert steps[1] == pytest.approx(0.01 / 2**0.5, rel=1e-5)  # √(0.25 + 0.25) = √0.5; × g
+    assert optim.book_epsilon_n([0.5, 0.5, 0.5], 3) * 0.5 == pytest.approx(steps[1], rel=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -97,3 +104,70 @@ def test_sgds_decay_is_weight_decay_and_lr_decay_is_a_scheduler(book):
     )
     assert facts["theta_after_one_step"] == pytest.approx(1 - 0.1 * 0.5)
     assert facts["lr_per_epoch"] == pytest.approx([0.1, 0.05, 0.025])
+
+
+@pytest.mark.parametrize("name", ["Adam", "Adamax"])
+def test_book_adam_and_adamax_defaults_are_torchs(book, name):
+    """§5.5 and §5.6 quote Keras's defaults; torch.optim's are the same numbers."""
+    given = optim.BOOK_DEFAULTS[name]
+    today = optim.torch_defaults(name)
+    book.same(optim.SECTIONS[name], f"{name} default lr", given["lr"], today["lr"], tol=0)
+    assert today["betas"] == (given["beta_1"], given["beta_2"]) == (0.9, 0.999)
+    assert today["eps"] == given["epsilon"] == 1e-8
+
+
+def test_adagrad_step_only_shrinks(book):
+    """§5.3 "深度过深时会造成训练提前结束": with a steady gradient the step is lr/√t."""
+    sizes = optim.adagrad_step_sizes()
+    assert sizes[1] == pytest.approx(0.01, rel=1e-5)
+    assert sizes[1000] == pytest.approx(0.01 / 1000**0.5, rel=1e-3)
+    book.same(
+        "5.3",
+        "Adagrad step shrinks (t=1000 vs t=1)",
+        1 / 1000**0.5,
+        sizes[1000] / sizes[1],
+        tol=1e-4,
+    )
+
+
+def test_adadelta_keeps_the_learning_rate_as_a_factor(book):
+    """§5.4: the book says the learning rate disappears; torch's update is scaled by lr."""
+    steps = optim.adadelta_step_by_lr()
+    book.changed(
+        "5.4",
+        "Adadelta: step with lr=0.5 ÷ step with lr=1.0",
+        "no learning rate",
+        round(steps[0.5] / steps[1.0], 6),
+        expected=0.5,
+        tol=1e-6,
+        status="API change",
+        note="torch.optim.Adadelta multiplies its update by lr (default 1.0)",
+    )
+
+
+def test_adam_step_stays_within_the_learning_rate(book):
+    """§5.5: Adam's step has a fixed range (≈ lr) whatever the gradient's scale; SGD's grows."""
+    for scale in (1e-4, 1.0, 1e4):
+        assert optim.largest_step_over_lr("Adam", scale) <= 1.0001
+    book.same(
+        "5.5",
+        "Adam max |Δθ|/lr, gradient ×1e4",
+        1.0,
+        optim.largest_step_over_lr("Adam", 1e4),
+        tol=1e-3,
+    )
+    assert optim.largest_step_over_lr("SGD", 1e4) == pytest.approx(80000, rel=1e-4)
+
+
+def test_the_intermediate_adadelta_step_keeps_moving_and_is_rmsprop(book):
+    """§5.4: with E[g²] a decaying average "从而使得还很长时间之后，参数仍然可以得到更新": for a
+    steady gradient the step settles at lr (Adagrad's has fallen to 1/√1000 of it), and the
+    formula is torch's RMSprop (ε inside the root instead of outside)."""
+    ours, theirs = optim.intermediate_step_sizes()
+    assert ours[1000] == pytest.approx(0.01, rel=1e-4)
+    assert optim.adagrad_step_sizes()[1000] < 0.05 * ours[1000]
+    for t in ours:
+        assert ours[t] == pytest.approx(theirs[t], rel=1e-4)
+    book.same(
+        "5.4", "intermediate Δx at t=1000, steady gradient (÷ lr)", 1.0, ours[1000] / 0.01, tol=1e-3
+    )

@@ -14,6 +14,18 @@ def test_fit_recovers_w_and_b(book):
     assert prediction.shape == (200, 1)
 
 
+def test_the_loss_falls_every_step_and_the_prediction_is_the_line(book):
+    """§6's loop computes the loss at every step and draws the prediction as "红色是模拟出来的
+    回归曲线": full-batch SGD on this convex loss never goes up, and the fitted line lies within
+    0.01 of Y = 0.5·X everywhere on [-1, 1]."""
+    x, y = regression.make_data(seed=1)
+    _, prediction, losses = regression.fit(x, y)
+    assert len(losses) == 300
+    assert all(later <= earlier + 1e-9 for earlier, later in zip(losses, losses[1:], strict=False))
+    gap = (prediction - 0.5 * x).abs().max().item()
+    book.same("6", "prediction vs the line 0.5·X: largest gap", 0.0, gap, tol=0.01)
+
+
 def test_fit_is_deterministic():
     x, y = regression.make_data(seed=1)
     a = regression.learned_w_b(regression.fit(x, y)[0])

@@ -57,3 +57,35 @@ def test_signatures_and_defaults_are_the_books(book):
             )
         assert today["groups"] == 1
     assert conv.defaults_are_what_runs()
+
+
+def test_groups_split_the_channels_into_separate_convolutions(book):
+    """§9.1 groups "通常不用管这个参数，没有太大意义": the weight is (out, in/groups, kH, kW) and
+    groups=2 is two convolutions side by side, with half the weights."""
+    facts = conv.groups_facts()
+    book.changed(
+        "9.1",
+        "groups=2: Conv2d(4, 6, 3) weight shape",
+        "(no effect)",
+        facts["weight_shape"],
+        expected=(6, 2, 3, 3),
+        tol=0,
+        note="(out_channels, in_channels/groups, kH, kW): two convolutions side by side",
+    )
+    assert facts["is_two_convolutions"] and facts["parameters"] * 2 == facts["parameters_groups_1"]
+
+
+def test_padding_adds_zeros_on_both_sides_not_up_to_a_multiple(book):
+    """§9.1 says padding makes the input a multiple of the kernel size; 5×5 with a 2×2 kernel
+    padded by 1 is 7×7 (output 6×6), by 2 is 9×9 (output 8×8)."""
+    sizes = conv.padding_facts()
+    assert sizes == {0: (4, 4), 1: (6, 6), 2: (8, 8)}
+    book.changed(
+        "9.1",
+        "padding=1 on 5×5, 2×2 kernel: padded size",
+        "a multiple of 2",
+        5 + 2 * 1,
+        expected=7,
+        tol=0,
+        note="padding adds p zeros on both sides; output by the size formula",
+    )

@@ -47,3 +47,37 @@ def test_max_pool2d_signature_stride_none_and_indices(book):
     values, indices = pool.with_indices()
     assert values[0, 0].tolist() == [[6.0, 8.0], [16.0, 18.0]]
     assert indices[0, 0].tolist() == [[6, 8], [16, 18]]  # 0..19: each maximum is its position
+
+
+def test_three_dimensional_input_and_the_name(book):
+    """§10.1 says the input is (channels, H, W) and calls the function F.max_pool2d: both hold
+    today (the book's own code passes (N, C, H, W), which works too)."""
+    book.same(
+        "10.1",
+        "max_pool2d on a (C, H, W) input: shape",
+        [1, 2, 2],
+        list(pool.unbatched_input().shape),
+        tol=0,
+    )
+    assert pool.signature_name(pool.F.max_pool2d) == "max_pool2d"
+    assert pool.torch.equal(pool.unbatched_input(), pool.max_pool2d_book()[0])
+
+
+def test_stride_below_the_kernel_overlaps_the_windows():
+    """§10.1: with stride < kernel_size neighbouring windows overlap (3×3 windows, stride 1)."""
+    assert pool.overlapping_windows()[0, 0].tolist() == [[12, 13, 14], [17, 18, 19]]
+
+
+def test_padding_keeps_the_column_a_plain_pool_drops(book):
+    """§10.1 padding "这样就不会丢弃掉原始数据了": without it the 5th column (4, 9, 14, 19) is
+    dropped; with padding=1 it is pooled (19 is a maximum)."""
+    plain = pool.max_pool2d_book()[0, 0]
+    padded = pool.ceil_mode_and_padding()["padding=1 (pads with -inf for max)"][0, 0]
+    assert 19 not in plain and 19 in padded
+    book.same(
+        "10.1",
+        "padding=1 keeps the last column: 19 pooled",
+        True,
+        bool((padded == 19).any()),
+        tol=0,
+    )

@@ -91,6 +91,49 @@ def test_section_11_3_the_books_32x32_input_fails_and_28x28_works(book):
     assert r["grad_after"].shape == (10,) and r["grad_after"].abs().sum() > 0
 
 
+def test_the_books_test_divides_the_mean_loss_again(tmp_path):
+    """§11.4's test() on the sample's 500 test images: its loss is evaluate()'s mean NLL (summed
+    batch by batch, divided once) divided again by 500."""
+    data = mnist.load_data(_sample_only_data_dir(tmp_path))
+    torch.manual_seed(0)
+    model = mnist.Net()
+    loss, line = mnist.book_test_as_printed(model, data.test_images, data.test_labels)
+    x, y = mnist.to_tensors(data.test_images, data.test_labels)
+    mean, correct, _ = mnist.evaluate(model, x, y, batch_size=100)
+    assert loss == pytest.approx(mean / len(x), rel=1e-5)
+    assert line.startswith(f"Test set: Average loss: {loss:.4f}, Accuracy: {correct} / {len(x)}")
+
+
+def test_section_11_3_backward_adds_into_grad(book):
+    """§11.3 "因此每轮迭代执行 loss.backward() 的时候要先对 .grad 清零": a second backward()
+    on the same pass without zeroing doubles the gradient."""
+    r = mnist.section_11_3()
+    assert torch.equal(r["grad_twice"], 2 * r["grad_after"])
+    book.same(
+        "11.3",
+        "second backward() without zero_grad: grad ÷ first",
+        2.0,
+        (r["grad_twice"] / r["grad_after"]).mean().item(),
+        tol=1e-6,
+    )
+
+
+def test_section_11_3_the_other_optimizers_take_a_step(book):
+    """§11.3 names Nesterov-SGD, Adam and RMSProp: each exists in torch.optim and one step on
+    the book's Net lowers the loss of the batch it saw."""
+    steps = mnist.one_step_each()
+    assert list(steps) == ["Nesterov-SGD", "Adam", "RMSProp"]
+    for name, (before, after) in steps.items():
+        assert after < before, name
+    book.same(
+        "11.3",
+        "Nesterov-SGD, Adam, RMSProp each lower the loss in one step",
+        True,
+        all(a < b for b, a in steps.values()),
+        tol=0,
+    )
+
+
 def test_figure_names_differ_per_run():
     names = {
         tuple(mnist.figure_names(m, r).values()) for m in mnist.MODELS for r in ("fast", "book")
@@ -362,7 +405,8 @@ def test_book_recipe_reaches_the_books_accuracy(book, tmp_path):
     folder, is_sample = mnist.find_mnist(mnist.resolve_data_dir(None))
     assert not is_sample, "full MNIST needed — run: python data/fetch.py mnist"
     settings = mnist.Settings.of("book", "book", epochs=5)
-    trained = mnist.run(settings, mnist.load_data(folder.parent), "cpu", save_model=False)
+    data = mnist.load_data(folder.parent)
+    trained = mnist.run(settings, data, "cpu", save_model=False)
     history = {h["epoch"]: h for h in trained.history}
     for epoch, (acc, _loss) in mnist.BOOK_11_5.items():
         # Trained: the count moves by up to 10 images with the thread count and the CPU's kernels
@@ -377,6 +421,15 @@ def test_book_recipe_reaches_the_books_accuracy(book, tmp_path):
             history[epoch]["correct"],
             slack=30,
         )
+    loss, line = mnist.book_test_as_printed(trained.model, data.test_images, data.test_labels)
+    book.changed(
+        "11.4",
+        "test() as printed: the loss it shows after 5 epochs",
+        "0.1789",
+        line.split("Average loss: ")[1].split(",")[0],
+        expected="0.0000",
+        note=f"nll_loss is averaged, then divided by 10000 again: {loss:.1e}",
+    )
 
 
 @pytest.mark.fulldata
@@ -771,3 +824,90 @@ def test_own_image_folder_bad_layouts_are_one_line(layout, message, tmp_path, ca
 def test_own_image_folder_that_is_not_a_folder(tmp_path, capsys):
     assert mnist.main(["--image-folder", str(tmp_path / "nope"), "--out-dir", str(tmp_path)]) == 1
     assert "is not a folder" in capsys.readouterr().err
+
+
+own_data = mnist.own_data_module()
+
+
+def _copies_folder(root: Path) -> Path:
+    """Two classes of 12 distinct pictures; 4 pictures of 圆形 saved again under other names
+    (one as a copy in the same folder, one as a BMP: same pixels, other bytes), and one picture
+    standing under both classes."""
+    import shutil as sh
+
+    rng = np.random.default_rng(3)
+    for name, kind in (("圆形", "circle"), ("方形", "square")):
+        (root / name).mkdir(parents=True)
+        for k in range(12):
+            _write(root / name / f"{k:02d}.png", _shape_image(kind, rng, light=True))
+    for k in range(4):
+        sh.copy(root / "圆形" / f"{k:02d}.png", root / "圆形" / f"副本 {k:02d}.png")
+        image = _shape_image("circle", np.random.default_rng(100 + k), light=True)
+        _write(root / "圆形" / f"{k:02d}.png", image)  # rewrite the original and its copies alike
+        _write(root / "圆形" / f"副本 {k:02d}.png", image)
+        _write(root / "圆形" / f"另存 {k:02d}.bmp", image)
+    both = _shape_image("square", np.random.default_rng(200), light=True)
+    _write(root / "圆形" / "哪一类.png", both)
+    _write(root / "方形" / "哪一类.png", both)
+    return root
+
+
+def test_copies_of_a_picture_stay_in_one_part_and_conflicts_are_left_out(tmp_path, capsys):
+    root = _copies_folder(tmp_path / "图片 副本")
+    classes = own_data.class_folders(root)
+    keys = {f: own_data.pixel_key(f) for files in classes.values() for f in files}
+    assert len(set(keys.values())) == 12 + 12 + 1  # the BMP decodes to the PNG's pixels
+    kept = own_data.drop_conflicts(classes, keys, root)
+    out = capsys.readouterr().out
+    assert "重复 copies: 12 of 34 images (35.3%)" in out  # 4 pictures × 3 files
+    assert "类别冲突 conflicting classes: 1 picture(s)" in out and "哪一类.png" in out
+    assert sum(map(len, kept.values())) == 32
+    for seed in range(5):
+        train, test = own_data.stratified(kept, 0.25, seed, keys)
+        assert {keys[f] for f, _ in train}.isdisjoint(keys[f] for f, _ in test)
+        assert len(train) + len(test) == 32
+    plain = own_data.stratified(kept, 0.25, 0)
+    lonely = {f: str(f) for f in keys}  # every file its own group: the plain split
+    assert own_data.stratified(kept, 0.25, 0, lonely) == plain
+    data = own_data.load_image_folder(root, 0.25, 0)
+    assert len(data.train_labels) + len(data.test_labels) == 32
+
+
+def test_pictures_in_both_train_and_test_are_named_not_moved(tmp_path, capsys):
+    root = tmp_path / "我的数据"
+    rng = np.random.default_rng(5)
+    for part in ("train", "test"):
+        for name, kind in (("圆形", "circle"), ("方形", "square")):
+            (root / part / name).mkdir(parents=True)
+            for k in range(6):
+                _write(root / part / name / f"{part}{k}.png", _shape_image(kind, rng, light=True))
+    import shutil as sh
+
+    sh.copy(root / "train" / "圆形" / "train0.png", root / "test" / "圆形" / "也在训练集.png")
+    sh.copy(root / "train" / "方形" / "train1.png", root / "test" / "方形" / "也在训练集.png")
+    data = own_data.load_image_folder(root)
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("注意 warning"))
+    assert "2 test image(s) show the same pixels as a training image" in line
+    assert "test/圆形/也在训练集.png" in line.replace("\\", "/") and "nothing was moved" in line
+    assert len(data.test_labels) == 14  # the reader's split stands
+
+
+def test_confusion_without_a_chinese_font_prints_which_class_each_number_is(
+    tmp_path, monkeypatch, capsys
+):
+    from matplotlib import font_manager
+
+    no_cjk = [f for f in font_manager.fontManager.ttflist if f.name not in mnist.CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", no_cjk)
+    figures = []
+    real_save = mnist._save_fig
+    monkeypatch.setattr(
+        mnist, "_save_fig", lambda fig, path: figures.append(fig) or real_save(fig, path)
+    )
+    classes = tuple(sorted(SHAPES))
+    truth, pred = torch.tensor([0, 1, 2]), torch.tensor([0, 2, 1])
+    mnist.save_confusion(truth, pred, tmp_path / "c.png", classes)
+    out = capsys.readouterr().out
+    assert "0 = 三角形, 1 = 圆形, 2 = 方形" in out
+    assert "see the table printed with this figure" in figures[0].axes[0].get_title()

@@ -302,3 +302,63 @@ def test_main_runs_every_section(tmp_path, capsys):
         "12.9_morphology.png",
     ]
     assert len(list((tmp_path / "12.8_frames").glob("*.png"))) == 6
+
+
+def test_12_2_a_larger_sigma_widens_and_smooths_the_map(book):
+    """§12.2 "这个值越大，曲面的影响范围越大，最终的热点图也越平滑" on the same points."""
+    rows = im.sigma_table((5.0, 10.0, 20.0))
+    peaks, wide, tv = ([r[k] for r in rows] for k in (1, 2, 3))
+    assert peaks[0] > peaks[1] > peaks[2] and wide[0] < wide[1] < wide[2] and tv[0] > tv[1] > tv[2]
+    book.same(
+        "12.2", "sigma 5 → 20: the map's total variation falls", True, tv[2] < 0.5 * tv[0], tol=0
+    )
+
+
+def test_12_3_separable_blur_counts_2m_per_pixel_and_gives_the_same_image(photo, book):
+    """§12.3: O(M×M×N) → O(2×M×N). For a 9×9 kernel: 81 against 18 multiply-adds per pixel,
+    and the two passes give the 2-D filter's picture (float32 rounding apart)."""
+    gray = cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY)
+    sep = im.separable_blur(gray, ksize=9)
+    assert (
+        sep["full_multiply_adds"] == 81 * gray.size
+        and sep["separable_multiply_adds"] == 18 * gray.size
+    )
+    assert sep["max_difference"] < 1e-3
+    book.same(
+        "12.3",
+        "separable 9×9 filter: work 2-D ÷ separable",
+        4.5,
+        sep["full_multiply_adds"] / sep["separable_multiply_adds"],
+        tol=0,
+    )
+
+
+def test_12_8_the_video_takes_the_class_most_frames_get(tmp_path, book):
+    """§12.8 "取数量最多的种类作为该视频的分类": the square crosses the picture in 30 frames,
+    9 in the left third, 13 in the middle, 8 in the right: the video is "middle"."""
+    video = im.write_moving_square_video(tmp_path / "v.avi", frames=30)
+    labels = im.frame_labels(video)
+    assert labels[0] == "left" and labels[-1] == "right"
+    label, votes = im.video_label(labels)
+    assert dict(votes) == {"left": 9, "middle": 13, "right": 8}
+    book.same("12.8", "video class = the frames' majority", "middle", label, tol=0)
+    assert im.video_label(["a", "b", "b", "a"])[0] == "a"  # a tie goes to the class met first
+
+
+def test_12_9_1_dilation_and_erosion_default_to_four_connected(book):
+    """§12.9.1 "binary_dilation() 缺省使用四连通进行膨胀运算": with no structure scipy uses the
+    4-connected cross, for erosion too; the 8-connected square grows the shapes further."""
+    from scipy.ndimage import binary_dilation, binary_erosion
+
+    a = im.morphology_shapes()
+    default = binary_dilation(a)
+    assert np.array_equal(default, binary_dilation(a, im.FOUR))
+    assert np.array_equal(binary_erosion(a), binary_erosion(a, im.FOUR))
+    assert binary_dilation(a, im.EIGHT).sum() > default.sum()
+    book.same(
+        "12.9.1",
+        "binary_dilation default structure: 4-connected",
+        True,
+        bool(np.array_equal(default, binary_dilation(a, im.FOUR))),
+        tol=0,
+    )

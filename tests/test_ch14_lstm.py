@@ -91,6 +91,23 @@ def test_long_term_dependency_the_cell_path_keeps_the_signal():
     assert all(res[(name, 5)] > res[(name, 40)] for name in lstm.LONG_TERM_MODELS)
 
 
+def test_long_term_memory_is_not_the_lstms_default_at_initialisation(book):
+    """§13.2 "记住长期的信息在实践中是 LSTM 的默认行为": with PyTorch's init the first input's
+    influence after 40 steps decays as the RNN's does (1.1e-08 vs 1.4e-09); a forget-gate bias of
+    1 keeps 7.4e-04 of it."""
+    res = lstm.long_term_dependency(lengths=(40,))
+    rnn, lstm_init, lstm_fb = (res[(name, 40)] for name in lstm.LONG_TERM_MODELS)
+    book.changed(
+        "13.2",
+        "LSTM keeps x_1 by default: |dh_40/dx_1| / |dh_40/dx_40| at PyTorch's init",
+        "kept",
+        f"{lstm_init:.1e}",
+        expected="1.1e-08",
+        note=f"RNN {rnn:.1e}; with a forget-gate bias of 1: {lstm_fb:.1e}",
+    )
+    assert lstm_init < 100 * rnn and lstm_fb > 1e4 * lstm_init
+
+
 def test_book_lstm_shapes(book):
     shapes = lstm.book_lstm_shapes()
     book.same("14", "nn.LSTM(10,20,2) output shape", (5, 3, 20), shapes["output"], tol=0)
@@ -157,11 +174,26 @@ def test_word_index_and_bag_of_words(book):
 
 
 def test_the_books_own_index_example(book):
-    """§15: "苏宁易购 index 0, 电商 index 1, and so on"; the bag of words over that index."""
-    index = lstm.book_word_index(lstm.BOOK_SEGMENTATION)
-    book.same("15", "index of 电商 (the book's example)", 1, index["电商"], tol=0)
-    assert list(index) == ["苏宁易购", "电商", "是", "国内", "著名", "的", "B2C", "之一"]
-    assert lstm.bag_of_words(lstm.BOOK_SEGMENTATION, index) == [1] * 8
+    """§15: "例如，我们令“苏宁易购”的索引为0，“电商”的索引为 1，其他以此类推". Built the way a
+    tokenizer builds it (first appearance), 苏宁易购 lands at 0 and 电商 at 6: the book's 1 is a
+    choice it states, and any one-to-one index gives the same bag of words up to the order."""
+    natural = lstm.word_index(lstm.BOOK_SEGMENTATION)
+    book.changed(
+        "15",
+        "index of 电商 by first appearance (the book lets it be 1)",
+        1,
+        natural["电商"],
+        expected=6,
+        tol=0,
+        status="same",
+        note="an example index: the book chooses it",
+    )
+    chosen = lstm.book_word_index(lstm.BOOK_SEGMENTATION)
+    assert (chosen["苏宁易购"], chosen["电商"]) == (0, 1)
+    text = ["电商", "的", "电商", "B2C"]
+    by_first, by_choice = lstm.bag_of_words(text, natural), lstm.bag_of_words(text, chosen)
+    assert by_first != by_choice and sorted(by_first) == sorted(by_choice)
+    assert by_first[natural["电商"]] == by_choice[chosen["电商"]] == 2
 
 
 def test_each_section_prints_after_its_code_in_the_books_order():

@@ -84,7 +84,9 @@ def test_pip_says_what_is_needed_in_one_line(tmp_path):
 def test_the_table_has_a_row_for_every_readers_system():
     rows = install_rows()
     wanted = {
-        "Windows (PowerShell and cmd)": lambda k: k.startswith("Windows 10/11") and "PowerShell" in k,
+        "Windows (PowerShell and cmd)": lambda k: (
+            k.startswith("Windows 10/11") and "PowerShell" in k
+        ),
         "Windows with an NVIDIA GPU": lambda k: k.startswith("Windows") and "NVIDIA" in k,
         "macOS 14+ Apple silicon": lambda k: k.startswith("macOS 14+"),
         "macOS < 14": lambda k: "macOS < 14" in k,
@@ -172,16 +174,22 @@ def test_colab_setup_cell_goes_on_with_the_samples_when_the_download_fails(tmp_p
     import make_notebooks
 
     clone = tmp_path / "pytorch-shizhan"
-    shutil.copytree(ROOT / "ch11_mnist", clone / "ch11_mnist", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "ch11_mnist", clone / "ch11_mnist", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copytree(ROOT / "data" / "samples", clone / "data" / "samples")
     (clone / "data" / "fetch.py").write_text(
-        'import sys\nsys.exit("fetch.py: no host answered (test) — run again later")\n', encoding="utf-8"
+        'import sys\nsys.exit("fetch.py: no host answered (test) — run again later")\n',
+        encoding="utf-8",
     )
     notebook = make_notebooks.build("ch11_mnist")
     fake_colab = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')"
     notebook.cells.insert(0, nbformat.v4.new_code_cell(fake_colab))
     client = nbclient.NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
     )
     client.execute(env={**__import__("os").environ, "MPLBACKEND": "agg"})
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
