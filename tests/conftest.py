@@ -43,6 +43,7 @@ class BookCheck:
     """Assert today's value against the book and record a row for the summary table."""
 
     def _record(self, section, what, book, today, status, note=""):
+        running = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
         ROWS.append(
             dict(
                 section=section,
@@ -51,6 +52,8 @@ class BookCheck:
                 today=_fmt(today),
                 status=status,
                 note=note,
+                test=running.split("::", 1)[-1] if running else "",
+                file=running.split("::", 1)[0].removeprefix("tests/") if running else "",
             )
         )
 
@@ -112,11 +115,16 @@ def _section_key(row):
     return parts
 
 
-def _table(rows) -> list[str]:
-    lines = ["| § | what | book | today | status |", "|---|---|---|---|---|"]
+def _table(rows, with_tests: bool = False) -> list[str]:
+    """The book-vs-today table; with_tests adds the test that asserts each row (the file's)."""
+    head = "| § | what | book | today | status |" + (" test |" if with_tests else "")
+    lines = [head, "|---|---|---|---|---|" + ("---|" if with_tests else "")]
     for r in sorted(rows, key=_section_key):
         status = r["status"] + (f" ({r['note']})" if r["note"] else "")
-        lines.append(f"| {r['section']} | {r['what']} | {r['book']} | {r['today']} | {status} |")
+        line = f"| {r['section']} | {r['what']} | {r['book']} | {r['today']} | {status} |"
+        if with_tests:
+            line += f" `{r['file']}::{r['test']}` |"
+        lines.append(line)
     return lines
 
 
@@ -137,7 +145,7 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(line)
     out = ROOT / "outputs" / "book_check.md"
     header = "# Book vs. today — 《PyTorch深度学习实战》 numbers checked by pytest\n\n"
-    _write_atomic(out, header + "\n".join(lines) + "\n")
+    _write_atomic(out, header + "\n".join(_table(ROWS, with_tests=True)) + "\n")
     terminalreporter.write_line(f"written to {out.relative_to(ROOT)}")
 
 

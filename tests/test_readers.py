@@ -289,3 +289,47 @@ def test_mnist_help_lists_every_recipe_default():
 @pytest.mark.parametrize("script", list(ENTRY_SCRIPTS))
 def test_help_survives_a_gbk_console(script):
     build_help(script).encode("gbk")  # strict: every character of --help exists in GBK
+
+
+# ch11's two book-vs-today tables: the command above each, and the text that starts the next part
+CH11_TABLES = [
+    (["--recipe", "book"], "## 书中 vs. 今天 Book vs. today", "§11.6 宽网络"),
+    (["--recipe", "book", "--model", "wide", "--epochs", "4"], "§11.6 宽网络", "## 勘误 Errata"),
+]
+
+
+@pytest.mark.fulldata
+@pytest.mark.parametrize("args, start, end", CH11_TABLES)
+def test_ch11_readme_tables_are_what_the_command_prints(args, start, end, tmp_path):
+    """The trained numbers of ch11's README tables (≈ X ± T), each row's printed by the command
+    the README gives above the table, on the full MNIST, in that epoch's line."""
+    text = (ROOT / "ch11_mnist" / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in text[text.index(start) : text.index(end)].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0].isdigit():
+            quoted = [(float(v), float(tol)) for v, tol, _ in APPROX.findall(cells[-1])]
+            rows[int(cells[0])] = quoted
+    assert rows and all(len(q) == 2 for q in rows.values()), rows
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "ch11_mnist" / "mnist.py"), *args, "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=dict(os.environ, PYTHONIOENCODING="utf-8"),
+        timeout=1200,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "书中 vs. 今天 book vs. today" in run.stdout  # printed on the full data only
+    epochs = {
+        int(line.split()[1]): printed_numbers(line)
+        for line in run.stdout.splitlines()
+        if line.startswith("epoch ")
+    }
+    for epoch, quoted in rows.items():
+        outside = [
+            (v, tol) for v, tol in quoted if not any(abs(p - v) <= tol for p in epochs[epoch])
+        ]
+        assert not outside, (
+            f"epoch {epoch}: README quotes {outside}; the run printed {epochs[epoch]}"
+        )
