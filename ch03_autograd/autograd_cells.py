@@ -22,7 +22,7 @@ autograd.print_weight_update()
 
 # %% [markdown]
 # ## §3 学习率 the learning rate
-# 书中"lr 越大表示学习的速度越快，相应的精度就会降低"：在带噪声的直线上用 4 个点的小批量训练，步长越大到得越快，
+# 书中说 `lr` "越大表示学习的速度越快，相应的精度就会降低"：在带噪声的直线上用 4 个点的小批量训练，步长越大到得越快，
 # 最后离答案也越远。*A larger step arrives sooner and settles further from the answer.*
 
 # %%
