@@ -278,19 +278,24 @@ def print_book_formulas(steps: int = STEPS) -> None:
 # ======== §5.3–5.5 the book's claims, measured
 
 
-# §5.3 Adagrad: "深度过深时会造成训练提前结束". Its step is lr/√(Σg²): with a steady gradient
-# it shrinks as 1/√t, whatever the loss still has to go, so a long training stops moving.
-def adagrad_step_sizes(at=(1, 10, 100, 1000), lr: float = 0.01) -> dict[int, float]:
+def steady_gradient_steps(make_optimizer, at=(1, 10, 100, 1000)) -> dict[int, float]:
+    """{t: |Δθ_t|} when the gradient is 1 at every step, for the optimizer make_optimizer(params)."""
     theta = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.Adagrad([theta], lr=lr)
+    opt = make_optimizer([theta])
     sizes = {}
     for t in range(1, max(at) + 1):
         before = theta.item()
-        theta.grad = torch.ones(1)  # the same gradient every step
+        theta.grad = torch.ones(1)
         opt.step()
         if t in at:
             sizes[t] = abs(theta.item() - before)
     return sizes
+
+
+# §5.3 Adagrad: "深度过深时会造成训练提前结束". Its step is lr/√(Σg²): with a steady gradient
+# it shrinks as 1/√t, whatever the loss still has to go, so a long training stops moving.
+def adagrad_step_sizes(at=(1, 10, 100, 1000), lr: float = 0.01) -> dict[int, float]:
+    return steady_gradient_steps(lambda p: torch.optim.Adagrad(p, lr=lr), at)
 
 
 # §5.4's first fix for Adagrad: Δx_t = -η/√(E[g²]_t + ε)·g_t with E[g²] a decaying average (ρ),
@@ -301,32 +306,21 @@ def intermediate_step_sizes(
 ):
     """{t: |Δx_t|} for a steady gradient 1, by the book's formula and by torch.optim.RMSprop."""
     avg, ours = 0.0, {}
-    theta = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.RMSprop([theta], lr=lr, alpha=rho, eps=eps)
-    theirs = {}
     for t in range(1, max(at) + 1):
-        g = 1.0
-        avg = rho * avg + (1 - rho) * g * g
-        before = theta.item()
-        theta.grad = torch.ones(1)
-        opt.step()
+        avg = rho * avg + (1 - rho) * 1.0  # E[g²] with g = 1
         if t in at:
-            ours[t] = lr / (avg + eps) ** 0.5 * g
-            theirs[t] = abs(theta.item() - before)
-    return ours, theirs
+            ours[t] = lr / (avg + eps) ** 0.5
+    rmsprop = lambda p: torch.optim.RMSprop(p, lr=lr, alpha=rho, eps=eps)  # noqa: E731
+    return ours, steady_gradient_steps(rmsprop, at)
 
 
 # §5.4 says Adadelta makes the learning rate disappear, yet its usage passes lr=1.0: torch's
 # Adadelta keeps lr as a factor on the update (1.0 by default, the original algorithm).
 def adadelta_step_by_lr(lrs=(1.0, 0.5)) -> dict[float, float]:
-    steps = {}
-    for lr in lrs:
-        theta = torch.zeros(1, requires_grad=True)
-        opt = torch.optim.Adadelta([theta], lr=lr)
-        theta.grad = torch.ones(1)
-        opt.step()
-        steps[lr] = abs(theta.item())
-    return steps
+    return {
+        lr: steady_gradient_steps(lambda p, lr=lr: torch.optim.Adadelta(p, lr=lr), (1,))[1]
+        for lr in lrs
+    }
 
 
 # §5.5: Adam's "每一次迭代学习率都有个确定范围": the step stays within lr whatever the gradient's

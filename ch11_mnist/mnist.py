@@ -879,11 +879,10 @@ def save_figures(trained: Trained, data: MnistData, out_dir: Path) -> list[Path]
 # ---------------------------------------------------------------- predict
 
 
-def read_gray(path: Path) -> np.ndarray:
-    """Any image file → uint8 grayscale. The bytes go through numpy (np.fromfile + imdecode):
-    cv2.imread cannot open a path with Chinese characters on Windows (opencv-python#211). A
-    transparent PNG is laid on white first, as a viewer shows it (IMREAD_GRAYSCALE would drop
-    the alpha and leave the black of the transparent pixels: an all-black, "blank" image)."""
+def decode_image(path: Path) -> np.ndarray:
+    """An image file's pixels as stored (colour, alpha, 16 bits). The bytes go through numpy
+    (np.fromfile + imdecode): cv2.imread cannot open a path with Chinese characters on Windows
+    (opencv-python#211)."""
     import cv2
 
     try:
@@ -895,6 +894,16 @@ def read_gray(path: Path) -> np.ndarray:
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if image is None:  # OpenCV returns None silently for bytes it cannot decode
         raise DataError(f"cannot read image {path} — it is not a PNG/JPEG/BMP image")
+    return image
+
+
+def read_gray(path: Path) -> np.ndarray:
+    """Any image file → uint8 grayscale. A transparent PNG is laid on white first, as a viewer
+    shows it (IMREAD_GRAYSCALE would drop the alpha and leave the black of the transparent
+    pixels: an all-black, "blank" image)."""
+    import cv2
+
+    image = decode_image(path)
     if image.dtype == np.uint16:  # a 16-bit PNG: keep the high byte
         image = (image >> 8).astype(np.uint8)
     if image.ndim == 2:

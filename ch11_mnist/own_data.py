@@ -25,6 +25,7 @@ from mnist import (
     DataError,
     MnistData,
     Trained,
+    decode_image,
     load_classifier,
     predict_file,
     preprocess_drawing,
@@ -76,14 +77,9 @@ def check_classes(classes: dict[str, list], where: Path, least: int = 2) -> None
 def pixel_key(path: Path) -> str:
     """A hash of the decoded pixels (any format, any name): copies of a picture share it. A file
     that cannot be decoded gets a key of its own (preprocessing names and skips it later)."""
-    import cv2
-
     try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError:
-        data = np.zeros(0, np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if image is None:
+        image = decode_image(path)
+    except DataError:
         return f"unreadable:{path}"
     return hashlib.sha256(
         repr((image.shape, image.dtype.str)).encode() + image.tobytes()

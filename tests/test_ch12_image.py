@@ -306,7 +306,7 @@ def test_main_runs_every_section(tmp_path, capsys):
 
 def test_12_2_a_larger_sigma_widens_and_smooths_the_map(book):
     """§12.2 "这个值越大，曲面的影响范围越大，最终的热点图也越平滑" on the same points."""
-    rows = im.sigma_table((5.0, 10.0, 20.0))
+    rows = im.sigma_table(im.heat_map()[0], (5.0, 10.0, 20.0))
     peaks, wide, tv = ([r[k] for r in rows] for k in (1, 2, 3))
     assert peaks[0] > peaks[1] > peaks[2] and wide[0] < wide[1] < wide[2] and tv[0] > tv[1] > tv[2]
     book.same(
