@@ -11,16 +11,17 @@ Random data: this measures speed, not accuracy.
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # this chapter's modules, from any folder
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mnist import DEVICE_HELP, MODELS, Net, device_option, positive_float, positive_int  # noqa: E402
+try:  # imported as ch11_mnist.benchmark, else from this folder
+    from . import mnist, support
+except ImportError:
+    import mnist
+    import support
 
 
 def forward_flops_per_image(model: nn.Module) -> int:
@@ -79,7 +80,7 @@ def matmul_roof_gflops(device, seconds: float, size: int = 2048) -> float:
 def measure(model_name: str, batch: int, channels_last: bool, device, seconds: float):
     torch.manual_seed(0)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    model = Net(**MODELS[model_name]).to(device, memory_format=fmt)
+    model = mnist.Net(**mnist.MODELS[model_name]).to(device, memory_format=fmt)
     x = torch.randn(batch, 1, 28, 28, device=device).contiguous(memory_format=fmt)
     y = torch.randint(0, 10, (batch,), device=device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
@@ -118,11 +119,13 @@ def fast_recipe_step(model, batch: int, device):
 
 def book_net(device):
     torch.manual_seed(0)
-    return Net(**MODELS["book"], p_conv=0.1, p_fc=0.1).to(device, memory_format=torch.channels_last)
+    return mnist.Net(**mnist.MODELS["book"], p_conv=0.1, p_fc=0.1).to(
+        device, memory_format=torch.channels_last
+    )
 
 
 def variant_rows(device, seconds: float, batch: int, compile_too: bool):
-    """(variant, train img/s, test img/s, compile seconds) for the book Net at `batch`."""
+    """(variant, train img/s, test img/s, compile seconds) for the book mnist.Net at `batch`."""
     threads = torch.get_num_threads()
     rows = []
     for n in sorted({threads, 1}, reverse=True):
@@ -159,9 +162,9 @@ def variant_rows(device, seconds: float, batch: int, compile_too: bool):
 
 
 def print_variants(args, device, roof: float) -> None:
-    fwd = forward_flops_per_image(Net(**MODELS["book"]))
+    fwd = forward_flops_per_image(mnist.Net(**mnist.MODELS["book"]))
     batch = args.batch_sizes[0] if args.batch_sizes != DEFAULT_BATCHES else 256
-    print(f"book Net, batch {batch}, channels_last, the fast recipe's step (AdamW)\n")
+    print(f"book mnist.Net, batch {batch}, channels_last, the fast recipe's step (AdamW)\n")
     print(f"{'variant':<52} {'train img/s':>11} {'of roof':>7} {'test img/s':>11} {'compile s':>9}")
     for name, train, test, compile_s in variant_rows(
         device, args.seconds, batch, not args.no_compile
@@ -184,7 +187,9 @@ def print_profile(device, batch: int = 256) -> None:
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(10):
             step()
-    print(f"book Net, batch {batch}, channels_last: 10 training steps, top ops by self CPU time")
+    print(
+        f"book mnist.Net, batch {batch}, channels_last: 10 training steps, top ops by self CPU time"
+    )
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
 
 
@@ -193,19 +198,24 @@ DEFAULT_BATCHES = [64, 128, 256, 512]
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description="ch11 MNIST throughput benchmark (one table)")
-    p.add_argument("--seconds", type=positive_float, default=2.0, help="timing window per cell")
-    p.add_argument("--batch-sizes", type=positive_int, nargs="+", default=DEFAULT_BATCHES)
-    p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     p.add_argument(
-        "--device", type=device_option, default="auto", help=DEVICE_HELP + " (default: auto)"
+        "--seconds", type=support.positive_float, default=2.0, help="timing window per cell"
+    )
+    p.add_argument("--batch-sizes", type=support.positive_int, nargs="+", default=DEFAULT_BATCHES)
+    p.add_argument("--models", nargs="+", default=list(mnist.MODELS), choices=list(mnist.MODELS))
+    p.add_argument(
+        "--device",
+        type=support.device_option,
+        default="auto",
+        help=support.DEVICE_HELP + " (default: auto)",
     )
     p.add_argument(
-        "--threads", type=positive_int, default=None, help="CPU threads (default: torch's)"
+        "--threads", type=support.positive_int, default=None, help="CPU threads (default: torch's)"
     )
     p.add_argument(
         "--variants",
         action="store_true",
-        help="instead: the book Net under torch.compile, 1 thread, and three ways to evaluate",
+        help="instead: the book mnist.Net under torch.compile, 1 thread, and three ways to evaluate",
     )
     p.add_argument("--no-compile", action="store_true", help="--variants without torch.compile")
     p.add_argument("--profile", action="store_true", help="instead: top ops of a training step")
@@ -231,7 +241,7 @@ def main(argv=None) -> None:
         f"{'train img/s':>11} {'GFLOP/s':>8} {'of roof':>7} {'test img/s':>11} {'GFLOP/s':>8}"
     )
     for name in args.models:
-        net = Net(**MODELS[name])
+        net = mnist.Net(**mnist.MODELS[name])
         params = sum(p.numel() for p in net.parameters())
         fwd = forward_flops_per_image(net)
         for batch in args.batch_sizes:

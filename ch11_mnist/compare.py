@@ -34,31 +34,17 @@ from pathlib import Path
 from typing import NamedTuple
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 picks its backend at import
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # mnist.py, from any folder
 
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mnist import (  # noqa: E402
-    DEVICE_HELP,
-    DataError,
-    EpochEnd,
-    MnistData,
-    Settings,
-    command_line,
-    count_parameters,
-    device_option,
-    evaluate,
-    load_data,
-    non_negative_int,
-    positive_float,
-    positive_int,
-    resolve_data_dir,
-    to_tensors,
-    train,
-    user_path,
-    write_atomic,
-)
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+try:  # imported as ch11_mnist.compare, else from this folder
+    from . import fast_recipe, mnist, support
+except ImportError:
+    import fast_recipe
+    import mnist
+    import support
 
 # ours: (recipe, model) of mnist.py
 OURS = {
@@ -83,7 +69,7 @@ DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch11"
 
 
 class StopRule(NamedTuple):
-    """Stop after the epoch that first reaches `target` (until="target"), or train the
+    """Stop after the epoch that first reaches `target` (until="target"), or fast_recipe.train the
     recipe's published epochs (until="published"), shortened by `time_cap` training seconds
     only once past the target. `epochs_cap` is a hard limit for a quick look."""
 
@@ -117,15 +103,15 @@ class Run(NamedTuple):
 # ---------------------------------------------------------------- ours: mnist.py's loop
 
 
-def run_ours(name, data: MnistData, rule: StopRule, device, log, seed=SEED) -> Run:
+def run_ours(name, data: mnist.MnistData, rule: StopRule, device, log, seed=SEED) -> Run:
     """mnist.py's recipe through mnist.train, the loop mnist.py runs: the same seed gives the
     same first weights and the same epochs. The one-cycle schedule stays planned for the
     recipe's full length; the stop rule only ends it early."""
     recipe, model = OURS[name]
-    settings = Settings.of(recipe, model, seed=seed)
+    settings = fast_recipe.Settings.of(recipe, model, seed=seed)
     history = []
 
-    def on_epoch(end: EpochEnd) -> bool:
+    def on_epoch(end: fast_recipe.EpochEnd) -> bool:
         row = end.row
         seconds = (history[-1]["seconds"] if history else 0.0) + row["train_s"]
         history.append(
@@ -134,8 +120,8 @@ def run_ours(name, data: MnistData, rule: StopRule, device, log, seed=SEED) -> R
         log(name, seed, history[-1])
         return rule.done(history)
 
-    trained = train(settings, data, device, on_epoch=on_epoch)
-    return Run(name, seed, count_parameters(trained.model), history)
+    trained = fast_recipe.train(settings, data, device, on_epoch=on_epoch)
+    return Run(name, seed, mnist.count_parameters(trained.model), history)
 
 
 # ---------------------------------------------------------------- pytorch/examples mnist
@@ -181,12 +167,12 @@ def example_optimizer(model):
     return optimizer, torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
 
 
-def run_pytorch_example(data: MnistData, rule: StopRule, device, log, seed=SEED) -> Run:
+def run_pytorch_example(data: mnist.MnistData, rule: StopRule, device, log, seed=SEED) -> Run:
     """pytorch/examples seeds at the start of main(), before the model is built: so here."""
     torch.manual_seed(seed)
     norm = (EXAMPLE_MEAN, EXAMPLE_STD)
-    x, y = (t.to(device) for t in to_tensors(data.train_images, data.train_labels, *norm))
-    xt, yt = (t.to(device) for t in to_tensors(data.test_images, data.test_labels, *norm))
+    x, y = (t.to(device) for t in mnist.to_tensors(data.train_images, data.train_labels, *norm))
+    xt, yt = (t.to(device) for t in mnist.to_tensors(data.test_images, data.test_labels, *norm))
     model = ExampleNet().to(device)
     optimizer, scheduler = example_optimizer(model)
     gen = torch.Generator().manual_seed(seed)
@@ -196,12 +182,12 @@ def run_pytorch_example(data: MnistData, rule: StopRule, device, log, seed=SEED)
         loss = example_epoch(model, x, y, optimizer, gen)
         scheduler.step()
         seconds += time.perf_counter() - start
-        _, correct, _ = evaluate(model, xt, yt)
+        _, correct, _ = mnist.evaluate(model, xt, yt)
         history.append(history_row(epoch, seconds, correct, len(yt), loss))
         log("pytorch-example", seed, history[-1])
         if rule.done(history):
             break
-    return Run("pytorch-example", seed, count_parameters(model), history)
+    return Run("pytorch-example", seed, mnist.count_parameters(model), history)
 
 
 # ---------------------------------------------------------------- keras.io mnist_convnet
@@ -236,7 +222,7 @@ def keras_arrays(images, labels):
     return x, keras.utils.to_categorical(labels, 10)
 
 
-def run_keras_example(data: MnistData, rule: StopRule, device, log, seed=SEED) -> Run:
+def run_keras_example(data: mnist.MnistData, rule: StopRule, device, log, seed=SEED) -> Run:
     """Seeded (Python, NumPy and torch) before the model is built."""
     import keras
 
@@ -274,7 +260,7 @@ def run_keras_example(data: MnistData, rule: StopRule, device, log, seed=SEED) -
     return Run("keras-example", seed, model.count_params(), history)
 
 
-def run_model(name: str, data: MnistData, rule: StopRule, device, log, seed: int) -> Run:
+def run_model(name: str, data: mnist.MnistData, rule: StopRule, device, log, seed: int) -> Run:
     if name in OURS:
         return run_ours(name, data, rule, device, log, seed)
     if name == "pytorch-example":
@@ -282,7 +268,9 @@ def run_model(name: str, data: MnistData, rule: StopRule, device, log, seed: int
     return run_keras_example(data, rule, device, log, seed)
 
 
-def run_all(models, seeds, data: MnistData, rule: StopRule, device, log) -> dict[str, list[Run]]:
+def run_all(
+    models, seeds, data: mnist.MnistData, rule: StopRule, device, log
+) -> dict[str, list[Run]]:
     """Seed by seed, every model in turn, so a slow spell of the machine touches all of them."""
     runs = {name: [] for name in models}
     for seed in seeds:
@@ -430,7 +418,7 @@ def plot(runs: dict[str, list[Run]], path: Path) -> Path:
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
+    support.write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
     return path
 
 
@@ -438,7 +426,7 @@ def save_runs(runs: dict[str, list[Run]], path: Path) -> Path:
     """Every run's per-epoch rows, behind the table (MEASUREMENTS.md quotes them)."""
     record = {name: [r._asdict() for r in model_runs] for name, model_runs in runs.items()}
     text = json.dumps(record, indent=1)
-    return write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return support.write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 # ---------------------------------------------------------------- main
@@ -446,7 +434,9 @@ def save_runs(runs: dict[str, list[Run]], path: Path) -> Path:
 
 def published_epochs() -> str:
     """Each model's own number of epochs, from mnist.py's recipes and the peers' examples."""
-    ours = {name: Settings.of(*recipe_model).epochs for name, recipe_model in OURS.items()}
+    ours = {
+        name: fast_recipe.Settings.of(*recipe_model).epochs for name, recipe_model in OURS.items()
+    }
     return ", ".join(f"{name} {n}" for name, n in {**ours, **PUBLISHED_EPOCHS}.items())
 
 
@@ -459,42 +449,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     p.add_argument(
         "--seeds",
-        type=positive_int,
+        type=support.positive_int,
         default=SEEDS,
         help="run every model with this many seeds, SEED, SEED+1, … (default: %(default)s)",
     )
     p.add_argument("--quick", action="store_true", help="one seed (same as --seeds 1)")
     p.add_argument(
-        "--seed", type=non_negative_int, default=SEED, help="first seed (default: %(default)s)"
+        "--seed",
+        type=support.non_negative_int,
+        default=SEED,
+        help="first seed (default: %(default)s)",
     )
     p.add_argument(
         "--until",
         choices=UNTIL,
         default=UNTIL[0],
         help=f"target: stop each model after the epoch that reaches {TARGET}%% (default); "
-        f"published: train each its recipe's own epochs ({published_epochs()})",
+        f"published: fast_recipe.train each its recipe's own epochs ({published_epochs()})",
     )
     p.add_argument(
         "--time-cap",
-        type=positive_float,
+        type=support.positive_float,
         default=None,
         help=f"with --until published: stop a model past {TARGET}%% after the epoch that passes "
         "this many training seconds (never before it reaches the target)",
     )
     p.add_argument(
         "--epochs-cap",
-        type=positive_int,
+        type=support.positive_int,
         default=None,
         help="at most N epochs per model, target or not (a quick look)",
     )
-    p.add_argument("--limit", type=positive_int, default=None, help="the first N images only")
+    p.add_argument(
+        "--limit", type=support.positive_int, default=None, help="the first N images only"
+    )
     p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
     p.add_argument(
-        "--device", type=device_option, default="auto", help=DEVICE_HELP + " (default: auto)"
+        "--device",
+        type=support.device_option,
+        default="auto",
+        help=support.DEVICE_HELP + " (default: auto)",
     )
-    p.add_argument("--threads", type=positive_int, default=None, help="CPU threads")
+    p.add_argument("--threads", type=support.positive_int, default=None, help="CPU threads")
     p.add_argument(
-        "--out-dir", type=user_path, default=DEFAULT_OUT, help="where the PNG and JSON go"
+        "--out-dir", type=support.user_path, default=DEFAULT_OUT, help="where the PNG and JSON go"
     )
     return p
 
@@ -512,7 +510,7 @@ class Options(NamedTuple):
 
 def parse(argv=None) -> Options:
     parser = build_parser()
-    args = parser.parse_args(command_line(argv))
+    args = parser.parse_args(support.command_line(argv))
     if args.time_cap and args.until != "published":
         parser.error("--time-cap only shortens a run past the target: add --until published")
     n = 1 if args.quick else args.seeds
@@ -520,7 +518,7 @@ def parse(argv=None) -> Options:
         models=list(dict.fromkeys(args.models)),
         seeds=list(range(args.seed, args.seed + n)),
         rule=StopRule(args.until, args.time_cap, args.epochs_cap),
-        data_dir=resolve_data_dir(args.data_dir),
+        data_dir=support.resolve_data_dir(args.data_dir),
         limit=args.limit,
         device=args.device,
         threads=args.threads,
@@ -541,8 +539,8 @@ def main(argv=None) -> int:
     if o.threads:
         torch.set_num_threads(o.threads)
     try:
-        data = load_data(o.data_dir, o.limit)
-    except DataError as err:
+        data = mnist.load_data(o.data_dir, o.limit)
+    except support.DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(

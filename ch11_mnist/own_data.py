@@ -1,36 +1,35 @@
-"""第11章 用你自己的图片 · your own images (not in the book): a folder of classes, many predictions.
+"""第11章 书外: 用你自己的图片 · beyond the book: your own images, and predictions.
 
-    python ch11_mnist/mnist.py --image-folder 我的图片/        # DIR/<class>/<image>, any size/colour
-    python ch11_mnist/mnist.py --image-folder DIR --predict new/ --predict-out answers.csv
+    python ch11_mnist/own_data.py --image-folder 我的图片/      # DIR/<class>/<image>, any size/colour
+    python ch11_mnist/own_data.py --predict my_digit.png       # one drawing, with the MNIST model
+    python ch11_mnist/own_data.py --predict new/ --predict-out answers.csv --checkpoint CKPT
 
-mnist.py hands these options to the functions here; they build on the book's pieces in mnist.py
-(its Net, its training loop, its preprocessing), never the other way round.
-
-Each image becomes an MNIST-like 28×28 grayscale picture by mnist.preprocess_drawing: colour to
-gray (a transparent PNG laid on white), inverted when the background is light (MNIST is light
-on dark), cropped to what stands out from the background, scaled to fit 20×20 keeping its
-aspect, padded to 28×28 and centred by its centre of mass — as MNIST's digits were made.
+Builds on the book's pieces in mnist.py (its Net, its test) and trains with fast_recipe.py's
+loop; never the other way round. Each image becomes an MNIST-like 28×28 grayscale picture by
+preprocess_drawing: colour to gray (a transparent PNG laid on white), inverted when the
+background is light (MNIST is light on dark), cropped to what stands out from the background,
+scaled to fit 20×20 keeping its aspect, padded to 28×28 and centred by its centre of mass — as
+MNIST's digits were made.
 """
 
+import argparse
 import csv
 import hashlib
 import io
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
-from mnist import (
-    SEED,
-    DataError,
-    MnistData,
-    Trained,
-    decode_image,
-    load_classifier,
-    predict_file,
-    preprocess_drawing,
-    write_atomic,
-)
+import torch.nn as nn
+
+try:  # imported as ch11_mnist.own_data, else from this folder
+    from . import fast_recipe, mnist, support
+except ImportError:
+    import fast_recipe
+    import mnist
+    import support
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 TEST_SHARE = 0.2  # held out from each class when the folder has no train/ and test/ parts
@@ -46,23 +45,25 @@ def images_in(folder: Path) -> list[Path]:
 def class_folders(root: Path) -> dict[str, list[Path]]:
     """{class name: its image files}: one subfolder of `root` per class, sorted by name."""
     if not root.is_dir():
-        raise DataError(f"{root} is not a folder — give --image-folder {FOLDER_LAYOUT}")
+        raise support.DataError(f"{root} is not a folder — give --image-folder {FOLDER_LAYOUT}")
     classes = {d.name: images_in(d) for d in sorted(root.iterdir()) if d.is_dir()}
     if not any(classes.values()):
-        raise DataError(f"no PNG/JPEG/BMP images under {root} — lay them out as {FOLDER_LAYOUT}")
+        raise support.DataError(
+            f"no PNG/JPEG/BMP images under {root} — lay them out as {FOLDER_LAYOUT}"
+        )
     return classes
 
 
 def check_classes(classes: dict[str, list], where: Path, least: int = 2) -> None:
     found = {name: len(files) for name, files in classes.items() if files}
     if len(found) < 2:
-        raise DataError(
+        raise support.DataError(
             f"{where} holds one class ({', '.join(found)}): a classifier needs two or more "
             f"class folders — {FOLDER_LAYOUT}"
         )
     few = [f"{name} ({n})" for name, n in found.items() if n < least]
     if few:
-        raise DataError(
+        raise support.DataError(
             f"too few images in {', '.join(few)} under {where}: each class needs at least "
             f"{least}, one to train on and one to test"
         )
@@ -78,8 +79,8 @@ def pixel_key(path: Path) -> str:
     """A hash of the decoded pixels (any format, any name): copies of a picture share it. A file
     that cannot be decoded gets a key of its own (preprocessing names and skips it later)."""
     try:
-        image = decode_image(path)
-    except DataError:
+        image = support.decode_image(path)
+    except support.DataError:
         return f"unreadable:{path}"
     return hashlib.sha256(
         repr((image.shape, image.dtype.str)).encode() + image.tobytes()
@@ -161,14 +162,16 @@ def preprocess_all(items) -> tuple[np.ndarray, np.ndarray, list[str]]:
         try:
             images.append(preprocess_drawing(path))
             labels.append(label)
-        except DataError as err:
+        except support.DataError as err:
             skipped.append(f"{path.name} ({str(err).split(' — ')[-1]})")
     shape = (len(images), 28, 28)
     return np.array(images, np.uint8).reshape(shape), np.array(labels, np.uint8), skipped
 
 
-def load_image_folder(root: Path, test_share: float = TEST_SHARE, seed: int = SEED) -> MnistData:
-    """A folder of class folders as MnistData, with its class names; DIR/train + DIR/test when
+def load_image_folder(
+    root: Path, test_share: float = TEST_SHARE, seed: int = mnist.SEED
+) -> mnist.MnistData:
+    """A folder of class folders as mnist.MnistData, with its class names; DIR/train + DIR/test when
     both are there, else a stratified `test_share` of every class held out."""
     if (root / "train").is_dir() and (root / "test").is_dir():
         train_classes = class_folders(root / "train")
@@ -182,7 +185,7 @@ def load_image_folder(root: Path, test_share: float = TEST_SHARE, seed: int = SE
         names = list(train_classes)
         unknown = sorted(set(test_classes) - set(names))
         if unknown:
-            raise DataError(f"{root / 'test'} has classes {unknown} that train/ lacks")
+            raise support.DataError(f"{root / 'test'} has classes {unknown} that train/ lacks")
         train = [(p, names.index(c)) for c, files in train_classes.items() for p in files]
         test = [(p, names.index(c)) for c, files in test_classes.items() for p in files]
         layout = "train/ and test/ folders"
@@ -200,17 +203,17 @@ def load_image_folder(root: Path, test_share: float = TEST_SHARE, seed: int = SE
     if skipped:
         print(f"跳过 skipped {len(skipped)} unreadable file(s): " + "; ".join(skipped))
     if not len(x_train) or not len(x_test):
-        raise DataError(
+        raise support.DataError(
             f"{root}: no readable image left to {'train' if not len(x_train) else 'test'} on"
         )
     print(f"{root}: {len(names)} classes, {layout}")
     print(f"  {'class':<20} {'train':>6} {'test':>6}")
     for label, name in enumerate(names):
         print(f"  {name:<20} {int((y_train == label).sum()):>6} {int((y_test == label).sum()):>6}")
-    return MnistData(x_train, y_train, x_test, y_test, False, tuple(names))
+    return mnist.MnistData(x_train, y_train, x_test, y_test, False, tuple(names))
 
 
-def print_per_class(trained: Trained, data: MnistData) -> dict[str, float]:
+def print_per_class(trained: mnist.Trained, data: mnist.MnistData) -> dict[str, float]:
     """Test accuracy of every class, after the last epoch."""
     truth = torch.from_numpy(data.test_labels.astype(np.int64))
     right = (trained.pred.cpu() == truth).numpy()
@@ -233,9 +236,11 @@ def prediction_inputs(paths: list[Path]) -> list[Path]:
         elif path.is_file():
             files.append(path)
         else:
-            raise DataError(f"cannot read image {path}: no such file or folder — check the path")
+            raise support.DataError(
+                f"cannot read image {path}: no such file or folder — check the path"
+            )
     if not files:
-        raise DataError(f"no PNG/JPEG/BMP images in {', '.join(map(str, paths))}")
+        raise support.DataError(f"no PNG/JPEG/BMP images in {', '.join(map(str, paths))}")
     return files
 
 
@@ -246,7 +251,7 @@ def predict_many(paths: list[Path], checkpoint: Path, csv_path: Path | None = No
     for path in prediction_inputs(paths):
         try:
             best, probs = predict_file(path, model, config)
-        except DataError as err:
+        except support.DataError as err:
             rows.append(dict(file=str(path), label="", probability="", note=str(err)))
             print(f"{path}: —   ({err})")
             continue
@@ -272,6 +277,158 @@ def write_csv(rows: list[dict], path: Path) -> Path:
     writer.writeheader()
     writer.writerows(rows)
     text = buffer.getvalue()
-    return write_atomic(
+    return support.write_atomic(
         path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8-sig", newline="")
     )
+
+
+# ---------------------------------------------------------------- one image
+
+
+def read_gray(path: Path) -> np.ndarray:
+    """Any image file → uint8 grayscale. A transparent PNG is laid on white first, as a viewer
+    shows it (IMREAD_GRAYSCALE would drop the alpha and leave the black of the transparent
+    pixels: an all-black, "blank" image)."""
+    import cv2
+
+    image = support.decode_image(path)
+    if image.dtype == np.uint16:  # a 16-bit PNG: keep the high byte
+        image = (image >> 8).astype(np.uint8)
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        alpha = image[:, :, 3:4].astype(np.float32) / 255
+        image = (image[:, :, :3] * alpha + 255 * (1 - alpha)).round().astype(np.uint8)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def preprocess_drawing(path: Path) -> np.ndarray:
+    """Any PNG/JPG, any size or colour → a 28×28 uint8 MNIST-style digit (white on black,
+    digit scaled into 20×20 and centred by its centre of mass, as MNIST was made)."""
+    import cv2
+
+    image = read_gray(path)
+    if image.mean() > 127:  # dark ink on light paper → invert to MNIST's light-on-dark
+        image = 255 - image
+    ys, xs = np.nonzero(image > 50)
+    if len(xs) == 0:
+        raise support.DataError(f"{path}: no digit found (the image is blank)")
+    digit = image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    scale = 20.0 / max(digit.shape)
+    h, w = max(1, round(digit.shape[0] * scale)), max(1, round(digit.shape[1] * scale))
+    digit = cv2.resize(digit, (w, h), interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((28, 28), dtype=np.uint8)
+    top, left = (28 - h) // 2, (28 - w) // 2
+    canvas[top : top + h, left : left + w] = digit
+    m = cv2.moments(canvas)
+    if m["m00"]:
+        dx, dy = 14 - m["m10"] / m["m00"], 14 - m["m01"] / m["m00"]
+        canvas = cv2.warpAffine(canvas, np.float32([[1, 0, dx], [0, 1, dy]]), (28, 28))
+    return canvas
+
+
+def load_classifier(checkpoint: Path) -> tuple[nn.Module, dict]:
+    """The trained model of a checkpoint and its config (class names, normalisation)."""
+    state = mnist.load_checkpoint(checkpoint)
+    config = state["config"]
+    classes = config.get("classes", list(mnist.DIGITS))
+    net = mnist.MODELS[config["model"]]
+    model = mnist.Net(**net, n_classes=len(classes))  # dropout does not matter in eval()
+    model.load_state_dict(state["model"])
+    return model.eval(), dict(config, classes=classes)
+
+
+def classify(model: nn.Module, config: dict, image28: np.ndarray) -> np.ndarray:
+    """Class probabilities of one preprocessed 28×28 image."""
+    x, _ = mnist.to_tensors(image28[None], np.zeros(1, np.uint8), config["mean"], config["std"])
+    with torch.inference_mode():
+        return model(x).exp()[0].numpy()
+
+
+def predict_file(path: Path, model: nn.Module, config: dict) -> tuple[int, np.ndarray]:
+    """One image file, as a reader drew it: its most likely class and every probability."""
+    probs = classify(model, config, preprocess_drawing(path))
+    return int(probs.argmax()), probs
+
+
+# ---------------------------------------------------------------- the command line
+
+OWN_OUT = mnist.DEFAULT_OUT / "own"  # the reader's run never overwrites MNIST's files
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        description="第11章 书外: your own images (fast_recipe.py's training)"
+    )
+    add = p.add_argument
+    add("--image-folder", type=support.user_path, metavar="DIR", help=f"train on {FOLDER_LAYOUT}")
+    add(
+        "--test-share",
+        type=support.share,
+        default=TEST_SHARE,
+        help="held out per class when DIR has no train/ and test/ (default: %(default)s)",
+    )
+    add(
+        "--predict",
+        type=support.user_path,
+        nargs="+",
+        metavar="IMAGE_OR_FOLDER",
+        help="classify images (files or folders) with the checkpoint instead of training",
+    )
+    add("--predict-out", type=support.user_path, metavar="FILE.csv", help="also write a CSV")
+    add(
+        "--out-dir",
+        type=support.user_path,
+        default=None,
+        help="default: outputs/ch11/own "
+        "with --image-folder, else outputs/ch11 (where fast_recipe.py saves the MNIST model)",
+    )
+    fast_recipe.add_training_options(p)
+    return p
+
+
+def predict_one(path: Path, checkpoint: Path) -> None:
+    """One image: its class and every class's probability."""
+    model, config = load_classifier(checkpoint)
+    best, probs = predict_file(path, model, config)
+    classes = config["classes"]
+    print(
+        f"{path}: {classes[best]}   (p = {probs[best]:.3f}; "
+        + " ".join(f"{c}:{p:.2f}" for c, p in zip(classes, probs, strict=True))
+        + ")"
+    )
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(support.command_line(argv))
+    if args.image_folder is None and not args.predict:
+        parser.error("give --image-folder DIR (train) or --predict IMAGE (classify)")
+    s = fast_recipe.settings_of(args)
+    out_dir = args.out_dir or (OWN_OUT if args.image_folder else mnist.DEFAULT_OUT)
+    checkpoint = args.checkpoint or fast_recipe.checkpoint_path(out_dir, s)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        if args.image_folder is None:
+            single = len(args.predict) == 1 and args.predict[0].is_file() and not args.predict_out
+            if single:
+                predict_one(args.predict[0], checkpoint)
+            else:
+                predict_many(args.predict, checkpoint, args.predict_out)
+            return 0
+        data = load_image_folder(args.image_folder, args.test_share, s.seed)
+        trained = fast_recipe.run(s, data, args.device, checkpoint, args.resume, args.save_model)
+        print_per_class(trained, data)
+        if args.predict:
+            predict_many(args.predict, checkpoint, args.predict_out)
+    except support.DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if trained.history and not args.no_figures:
+        fast_recipe.save_run_figures(trained, data, out_dir, book=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ch11_mnist import mnist
+from ch11_mnist import fast_recipe, mnist, own_data, support
 from ch12_image import image as im
 
 CHINESE = "中文 目录"
@@ -80,23 +80,25 @@ def _ink_on_paper(path, image28, alpha=False):
 
 
 def test_transparent_png_is_read_as_a_viewer_shows_it(tmp_path):
-    images, _ = mnist.load_mnist(mnist.find_mnist(mnist.REPO / "data")[0], "t10k")
-    plain = mnist.preprocess_drawing(_ink_on_paper(tmp_path / "plain.png", images[0]))
-    clear = mnist.preprocess_drawing(_ink_on_paper(tmp_path / "clear.png", images[0], alpha=True))
+    images, _ = mnist.load_mnist(mnist.find_mnist(support.REPO / "data")[0], "t10k")
+    plain = own_data.preprocess_drawing(_ink_on_paper(tmp_path / "plain.png", images[0]))
+    clear = own_data.preprocess_drawing(
+        _ink_on_paper(tmp_path / "clear.png", images[0], alpha=True)
+    )
     assert np.abs(plain.astype(int) - clear.astype(int)).max() <= 1
     assert np.corrcoef(images[0].ravel(), clear.ravel())[0, 1] > 0.8
 
 
 def test_ch11_predict_under_a_chinese_folder(chinese_folder, windows_opencv, capsys):
     data_dir = chinese_folder / "数据"
-    shutil.copytree(mnist.REPO / "data" / "samples", data_dir / "samples")
+    shutil.copytree(support.REPO / "data" / "samples", data_dir / "samples")
     out_dir = chinese_folder / "输出"
     common = ["--data-dir", str(data_dir), "--out-dir", str(out_dir)]
-    assert mnist.main([*common, "--epochs", "1", "--limit", "200", "--no-figures"]) == 0
+    assert fast_recipe.main([*common, "--epochs", "1", "--limit", "200", "--no-figures"]) == 0
     images, _ = mnist.load_mnist(data_dir / "samples" / "mnist", "t10k")
     drawing = _ink_on_paper(chinese_folder / "我的数字.png", images[0])
     capsys.readouterr()
-    assert mnist.main([*common, "--predict", str(drawing)]) == 0
+    assert own_data.main(["--out-dir", str(out_dir), "--predict", str(drawing)]) == 0
     out = capsys.readouterr().out
     assert "我的数字.png" in out and "p = " in out
 
@@ -110,7 +112,7 @@ def _chapter_writers():
     return {
         "ch05": optim.write_atomic,
         "ch06": regression.write_atomic,
-        "ch11": mnist.write_atomic,
+        "ch11": support.write_atomic,
         "ch14": lstm.write_atomic,
         "ch16": textcls.write_atomic,  # the chapter's one writer (metrics and the recipe use it)
     }

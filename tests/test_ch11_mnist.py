@@ -12,9 +12,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ch11_mnist import mnist
+from ch11_mnist import fast_recipe, figures, mnist, own_data, support
 
-SAMPLE = mnist.REPO / "data" / "samples" / "mnist"
+SAMPLE = support.REPO / "data" / "samples" / "mnist"
 
 
 def test_idx_reader_on_the_sample():
@@ -56,7 +56,7 @@ def test_idx_reader_rejects_bad_files(tmp_path, case, match):
         _write_idx(path, 2051, 1, bytes(32 * 32), dims=(32, 32))
     elif case == "not_gzip":
         path.write_bytes(b"this is not gzip")
-    with pytest.raises(mnist.DataError, match=match) as err:
+    with pytest.raises(support.DataError, match=match) as err:
         mnist.read_idx(path, 2051)
     message = str(err.value)
     assert str(path) in message and "\n" not in message
@@ -70,7 +70,7 @@ def test_find_mnist_falls_back_to_the_sample(tmp_path):
 
 
 def test_no_data_and_no_sample_names_the_fetch_command(tmp_path):
-    with pytest.raises(mnist.DataError, match="python data/fetch.py mnist"):
+    with pytest.raises(support.DataError, match="python data/fetch.py mnist"):
         mnist.find_mnist(tmp_path / "empty")
 
 
@@ -99,7 +99,7 @@ def test_the_books_test_divides_the_mean_loss_again(tmp_path):
     model = mnist.Net()
     loss, line = mnist.book_test_as_printed(model, data.test_images, data.test_labels)
     x, y = mnist.to_tensors(data.test_images, data.test_labels)
-    mean, correct, _ = mnist.evaluate(model, x, y, batch_size=100)
+    mean, correct, _ = mnist.evaluate(model, x, y, chunk=100)
     assert loss == pytest.approx(mean / len(x), rel=1e-5)
     assert line.startswith(f"Test set: Average loss: {loss:.4f}, Accuracy: {correct} / {len(x)}")
 
@@ -136,25 +136,25 @@ def test_section_11_3_the_other_optimizers_take_a_step(book):
 
 def test_figure_names_differ_per_run():
     names = {
-        tuple(mnist.figure_names(m, r).values()) for m in mnist.MODELS for r in ("fast", "book")
+        tuple(figures.figure_names(m, r).values()) for m in mnist.MODELS for r in ("fast", "book")
     }
     assert len(names) == 4
 
 
 def test_data_dir_order(monkeypatch, tmp_path):
     monkeypatch.setenv("BOOK_DATA_DIR", str(tmp_path / "env"))
-    assert mnist.resolve_data_dir("/explicit") == Path("/explicit")
-    assert mnist.resolve_data_dir(None) == tmp_path / "env"
+    assert support.resolve_data_dir("/explicit") == Path("/explicit")
+    assert support.resolve_data_dir(None) == tmp_path / "env"
     monkeypatch.delenv("BOOK_DATA_DIR")
-    assert mnist.resolve_data_dir(None) == mnist.REPO / "data"
+    assert support.resolve_data_dir(None) == support.REPO / "data"
 
 
 def test_model_shapes_and_parameter_counts():
-    net = mnist.build_model("book", "book")
+    net = mnist.Net()
     assert mnist.count_parameters(net) == 21840
     assert net.fc1.in_features == 320 and net.fc1.out_features == 50  # the code, not the text's 60
     assert net.conv2_drop.p == 0.5
-    assert mnist.count_parameters(mnist.build_model("wide", "book")) == (
+    assert mnist.count_parameters(mnist.Net(**mnist.MODELS["wide"])) == (
         32 * 25 + 32 + 64 * 32 * 25 + 64 + 1024 * 100 + 100 + 100 * 10 + 10
     )
     out = net.eval()(torch.zeros(4, 1, 28, 28))
@@ -164,7 +164,7 @@ def test_model_shapes_and_parameter_counts():
 
 def test_random_shift_moves_each_image_by_at_most_two_pixels():
     x = torch.randn(64, 1, 28, 28)
-    y = mnist.random_shift(x, 2, torch.Generator().manual_seed(0))
+    y = fast_recipe.random_shift(x, 2, torch.Generator().manual_seed(0))
     padded = torch.nn.functional.pad(x, [2] * 4, value=float(x.min()))
     for i in range(64):
         assert any(
@@ -179,11 +179,11 @@ def test_training_steps_lower_the_loss():
     torch.manual_seed(0)
     images, labels = mnist.load_mnist(SAMPLE, "train")
     x, y = mnist.to_tensors(images[:200], labels[:200])
-    model = mnist.build_model("book", "book")
+    model = mnist.Net()
     optimizer = mnist.optim_sgd(model, 0.05)
     before = mnist.evaluate(model, x, y)[0]
     for _ in range(5):
-        mnist.train_epoch_book(model, x, y, optimizer, batch_size=50)
+        mnist.train_epoch(model, x, y, optimizer, batch_size=50)
     assert mnist.evaluate(model, x, y)[0] < before
 
 
@@ -209,13 +209,13 @@ def _train_args(tmp_path, *extra):
 
 
 def test_checkpoint_round_trip(tmp_path):
-    assert mnist.main(_train_args(tmp_path, "--epochs", "1")) == 0
+    assert fast_recipe.main(_train_args(tmp_path, "--epochs", "1")) == 0
     ckpt = tmp_path / "mnist_book_fast.pt"
     state = mnist.load_checkpoint(ckpt)
     assert state["epoch"] == 1 and state["config"]["recipe"] == "fast"
-    model = mnist.build_model("book", "fast")
+    model = fast_recipe.build_model("book")
     model.load_state_dict(state["model"])
-    again = mnist.build_model("book", "fast")
+    again = fast_recipe.build_model("book")
     again.load_state_dict(torch.load(ckpt, weights_only=True)["model"])
     x = torch.randn(8, 1, 28, 28)
     assert torch.equal(model.eval()(x), again.eval()(x))
@@ -225,46 +225,39 @@ def test_checkpoint_round_trip(tmp_path):
 def test_resume_continues_the_epoch_count_like_the_books_reruns(tmp_path, capsys):
     """§11.4: each run of the book's script trains one more epoch from the saved model."""
     for epochs in ("1", "2", "3"):
-        o = mnist.parse(
-            _train_args(tmp_path, "--recipe", "book", "--epochs", epochs)
-            + (["--resume"] if epochs != "1" else [])
-        )
-        data = mnist.load_data(o.data_dir, o.limit)
-        result = mnist.run(o.settings, data, o.device, o.checkpoint, o.resume)
-        assert [h["epoch"] for h in result.history] == [int(epochs)]
+        capsys.readouterr()
+        resume = ["--resume"] if epochs != "1" else []
+        assert mnist.main(_train_args(tmp_path, "--epochs", epochs, *resume)) == 0
+        out = capsys.readouterr().out
+        assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch ")] == [
+            epochs
+        ]
     assert mnist.load_checkpoint(tmp_path / "mnist_book_book.pt")["epoch"] == 3
-    assert "using the" in capsys.readouterr().out  # says it fell back to the sample
+    assert "using the" in out and "§11.5" in out  # says it fell back to the sample; the table
 
 
 def test_book_resume_starts_a_fresh_sgd_as_the_books_reruns_do(tmp_path):
     """§11.4's script loads the model and builds a new SGD on every run: momentum restarts."""
     data = mnist.load_data(_sample_only_data_dir(tmp_path), 300)
     ckpt = tmp_path / "book.pt"
-    mnist.run(mnist.Settings.of("book", "book", epochs=1), data, "cpu", ckpt)
+    mnist.train(mnist.BookSettings(epochs=1), data, "cpu", ckpt)
     saved = mnist.load_checkpoint(ckpt)
     assert saved["optimizer"]["state"]  # the first run's momentum buffers were saved
     seen = {}
-
-    def first_step_state(end):
-        seen["params"] = [p.detach().clone() for p in end.model.parameters()]
-        return True
-
-    state = mnist.resume_state(mnist.Settings.of("book", "book", epochs=2), ckpt, "cpu")
-    fresh = mnist.train(
-        mnist.Settings.of("book", "book", epochs=2), data, on_epoch=first_step_state, resume=state
-    )
-    assert [h["epoch"] for h in fresh.history] == [2]
+    again = mnist.train(mnist.BookSettings(epochs=2), data, "cpu", ckpt, resume=True, save=False)
+    assert [h["epoch"] for h in again.history] == [2]
+    seen["params"] = [p.detach().clone() for p in again.model.parameters()]
     # by hand: the same epoch from the saved weights with a new SGD gives the same weights
     x, y = mnist.to_tensors(data.train_images, data.train_labels)
 
     def one_more_epoch(keep_momentum: bool) -> float:
         torch.manual_seed(mnist.SEED)  # train() seeds before building: dropout draws alike
-        model = mnist.build_model("book", "book")
+        model = mnist.Net()
         model.load_state_dict(saved["model"])
         sgd = mnist.optim_sgd(model, 0.01)
         if keep_momentum:
             sgd.load_state_dict(saved["optimizer"])
-        mnist.train_epoch_book(model, x, y, sgd, 100)
+        mnist.train_epoch(model, x, y, sgd, 100)
         pairs = zip(seen["params"], model.parameters(), strict=True)
         return max((a - b.detach()).abs().max().item() for a, b in pairs)
 
@@ -272,26 +265,54 @@ def test_book_resume_starts_a_fresh_sgd_as_the_books_reruns_do(tmp_path):
     assert one_more_epoch(keep_momentum=False) < 1e-5 < one_more_epoch(keep_momentum=True)
 
 
-def test_resume_fast_recipe_needs_the_same_schedule(tmp_path, capsys):
-    mnist.main(_train_args(tmp_path, "--epochs", "1"))
+def test_resume_refuses_another_models_checkpoint(tmp_path, capsys):
+    assert mnist.main(_train_args(tmp_path, "--epochs", "1")) == 0
     capsys.readouterr()
-    assert mnist.main(_train_args(tmp_path, "--epochs", "3", "--resume")) == 1
+    ckpt = str(tmp_path / "mnist_book_book.pt")
+    args = _train_args(tmp_path, "--model", "wide", "--resume", "--checkpoint", ckpt)
+    assert mnist.main(args) == 1
+    assert "use --model book" in capsys.readouterr().err
+
+
+def test_resume_fast_recipe_needs_the_same_schedule(tmp_path, capsys):
+    fast_recipe.main(_train_args(tmp_path, "--epochs", "1"))
+    capsys.readouterr()
+    assert fast_recipe.main(_train_args(tmp_path, "--epochs", "3", "--resume")) == 1
     assert "resume with --epochs 1" in capsys.readouterr().err
 
 
-def test_damaged_checkpoint_gives_one_line(tmp_path, capsys):
+@pytest.mark.parametrize("script", ["mnist", "fast_recipe"])
+def test_damaged_checkpoint_gives_one_line(tmp_path, capsys, script):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"\x00garbage" * 50)
-    code = mnist.main(_train_args(tmp_path, "--resume", "--checkpoint", str(bad)))
+    main = {"mnist": mnist.main, "fast_recipe": fast_recipe.main}[script]
+    code = main(_train_args(tmp_path, "--resume", "--checkpoint", str(bad)))
     err = capsys.readouterr().err
     assert code == 1 and "damaged" in err and str(bad) in err and len(err.strip().splitlines()) == 1
 
 
-def test_figures_are_written(tmp_path):
+@pytest.mark.parametrize(
+    "option, new_command",
+    [
+        ("--recipe", "fast_recipe.py"),
+        ("--image-folder", "own_data.py"),
+        ("--predict", "own_data.py"),
+        ("--predict-out", "own_data.py"),
+    ],
+)
+def test_a_moved_option_of_the_book_file_names_the_new_command(option, new_command):
+    with pytest.raises(SystemExit) as stop:
+        mnist.main([f"{option}=x"])
+    message = str(stop.value.code)
+    assert new_command in message and option in message and "\n" not in message
+
+
+@pytest.mark.parametrize("script, recipe", [("mnist", "book"), ("fast_recipe", "fast")])
+def test_figures_are_written(tmp_path, script, recipe):
     args = _train_args(tmp_path, "--epochs", "2")
     args.remove("--no-figures")
-    assert mnist.main(args) == 0
-    for name in mnist.figure_names("book", "fast").values():
+    assert {"mnist": mnist.main, "fast_recipe": fast_recipe.main}[script](args) == 0
+    for name in figures.figure_names("book", recipe).values():
         assert (tmp_path / name).stat().st_size > 5000
 
 
@@ -306,7 +327,7 @@ def _digit_png(path, image28):
 def test_preprocess_drawing_recovers_an_mnist_digit(tmp_path):
     images, _ = mnist.load_mnist(SAMPLE, "t10k")
     original = images[0]
-    recovered = mnist.preprocess_drawing(_digit_png(tmp_path / "seven.png", original))
+    recovered = own_data.preprocess_drawing(_digit_png(tmp_path / "seven.png", original))
     assert recovered.shape == (28, 28) and recovered.dtype == np.uint8
     corr = np.corrcoef(original.ravel().astype(float), recovered.ravel().astype(float))[0, 1]
     assert corr > 0.8
@@ -314,7 +335,7 @@ def test_preprocess_drawing_recovers_an_mnist_digit(tmp_path):
 
 def test_predict_a_drawn_digit(tmp_path, capsys):
     assert (
-        mnist.main(
+        fast_recipe.main(
             [
                 "--data-dir",
                 str(_sample_only_data_dir(tmp_path)),
@@ -329,36 +350,36 @@ def test_predict_a_drawn_digit(tmp_path, capsys):
     )
     images, labels = mnist.load_mnist(SAMPLE, "t10k")
     state = mnist.load_checkpoint(tmp_path / "mnist_book_fast.pt")
-    model = mnist.build_model("book", "fast")
+    model = fast_recipe.build_model("book")
     model.load_state_dict(state["model"])
     x, _ = mnist.to_tensors(
         images[:50], labels[:50], state["config"]["mean"], state["config"]["std"]
     )
     pred = model.eval()(x).argmax(dim=1).numpy()
     i = int(np.nonzero(pred == labels[:50])[0][0])  # a digit the model gets right from the array
-    digit, probs = mnist.predict_file(
+    digit, probs = own_data.predict_file(
         _digit_png(tmp_path / "d.png", images[i]),
-        *mnist.load_classifier(tmp_path / "mnist_book_fast.pt"),
+        *own_data.load_classifier(tmp_path / "mnist_book_fast.pt"),
     )
     assert digit == labels[i] and probs.sum() == pytest.approx(1, abs=1e-4)
     capsys.readouterr()
-    assert mnist.main(["--out-dir", str(tmp_path), "--predict", str(tmp_path / "d.png")]) == 0
+    assert own_data.main(["--out-dir", str(tmp_path), "--predict", str(tmp_path / "d.png")]) == 0
     assert capsys.readouterr().out.split(": ")[1].startswith(str(labels[i]))
 
 
 def test_predict_unreadable_image_names_the_path(tmp_path, capsys):
-    code = mnist.main(["--out-dir", str(tmp_path), "--predict", str(tmp_path / "nope.png")])
+    code = own_data.main(["--out-dir", str(tmp_path), "--predict", str(tmp_path / "nope.png")])
     assert code == 1  # no checkpoint yet: that error comes first and names the fix
     assert "train first" in capsys.readouterr().err
-    mnist.main(_train_args(tmp_path, "--epochs", "1"))
+    fast_recipe.main(_train_args(tmp_path, "--epochs", "1"))
     capsys.readouterr()
-    code = mnist.main(["--out-dir", str(tmp_path), "--predict", str(tmp_path / "nope.png")])
+    code = own_data.main(["--out-dir", str(tmp_path), "--predict", str(tmp_path / "nope.png")])
     err = capsys.readouterr().err
     assert code == 1 and "cannot read image" in err and "nope.png" in err
 
 
 def test_benchmark_prints_a_table():
-    script = mnist.REPO / "ch11_mnist" / "benchmark.py"
+    script = support.REPO / "ch11_mnist" / "benchmark.py"
     out = subprocess.run(
         [
             sys.executable,
@@ -381,7 +402,7 @@ def test_benchmark_prints_a_table():
 
 
 def test_benchmark_variants_and_profile_run():
-    script = mnist.REPO / "ch11_mnist" / "benchmark.py"
+    script = support.REPO / "ch11_mnist" / "benchmark.py"
     run = lambda *a: subprocess.run(  # noqa: E731
         [sys.executable, str(script), *a, "--device", "cpu"],
         capture_output=True,
@@ -402,11 +423,10 @@ def test_benchmark_variants_and_profile_run():
 
 @pytest.mark.fulldata
 def test_book_recipe_reaches_the_books_accuracy(book, tmp_path):
-    folder, is_sample = mnist.find_mnist(mnist.resolve_data_dir(None))
+    folder, is_sample = mnist.find_mnist(support.resolve_data_dir(None))
     assert not is_sample, "full MNIST needed — run: python data/fetch.py mnist"
-    settings = mnist.Settings.of("book", "book", epochs=5)
     data = mnist.load_data(folder.parent)
-    trained = mnist.run(settings, data, "cpu", save_model=False)
+    trained = mnist.train(mnist.BookSettings(epochs=5), data, "cpu", save=False)
     history = {h["epoch"]: h for h in trained.history}
     for epoch, (acc, _loss) in mnist.BOOK_11_5.items():
         # Trained: the count moves by up to 10 images with the thread count and the CPU's kernels
@@ -434,9 +454,10 @@ def test_book_recipe_reaches_the_books_accuracy(book, tmp_path):
 
 @pytest.mark.fulldata
 def test_fast_recipe_on_the_book_net(book, tmp_path):
-    data = mnist.load_data(mnist.resolve_data_dir(None))
+    data = mnist.load_data(support.resolve_data_dir(None))
     assert not data.is_sample
-    trained = mnist.run(mnist.Settings.of("fast", "book", epochs=8), data, "cpu", save_model=False)
+    settings = fast_recipe.Settings.of("fast", "book", epochs=8)
+    trained = fast_recipe.run(settings, data, "cpu", save_model=False)
     final = trained.history[-1]["correct"]
     book.at_least("11.5", "correct of 10000, fast recipe, book Net, 8 epochs", 9900, final)
 
@@ -447,12 +468,12 @@ def test_sprint_recipe_reaches_99_percent_in_its_3_epochs():
     seeds 1/2/3 on a 2-core EPYC (AVX2): 99.22 / 99.17 / 99.23%; with ATEN_CPU_CAPABILITY=default
     DNNL_MAX_CPU_ISA=SSE41 MKL_ENABLE_INSTRUCTIONS=SSE4_2: 99.17 / 99.12 / 99.24% — 12 to 24
     images above the target (ch11 MEASUREMENTS.md)."""
-    data = mnist.load_data(mnist.resolve_data_dir(None))
+    data = mnist.load_data(support.resolve_data_dir(None))
     assert not data.is_sample
     for seed in (1, 2):
-        settings = mnist.Settings.of("sprint", "book", seed=seed)
+        settings = fast_recipe.Settings.of("sprint", "book", seed=seed)
         assert settings.epochs == 3
-        trained = mnist.train(settings, data, "cpu")
+        trained = fast_recipe.train(settings, data, "cpu")
         assert trained.history[-1]["correct"] >= 9900, seed
 
 
@@ -529,18 +550,18 @@ def test_compare_trains_exactly_what_mnist_py_trains(tmp_path):
     """One loop, seeded before the model is built: ours-book in compare.py starts from the
     weights mnist.py starts from, so the first epoch's loss is the same number in both."""
     compare = _compare()
-    data = compare.load_data(_sample_only_data_dir(tmp_path), 300)
+    data = mnist.load_data(_sample_only_data_dir(tmp_path), 300)
     rule = compare.StopRule(epochs_cap=1)
     ours = compare.run_ours("ours-book", data, rule, "cpu", lambda *_: None)
-    o = mnist.parse(_train_args(tmp_path, "--epochs", "1", "--no-save-model"))
-    assert o.settings.epochs == 1 and o.settings.seed == compare.SEED
-    planned = mnist.Settings.of("fast", "book")  # compare plans the recipe's full schedule
-    first = mnist.train(planned, data, "cpu", on_epoch=lambda end: True).history[0]
+    args = fast_recipe.build_parser().parse_args(["--epochs", "1"])
+    assert fast_recipe.settings_of(args).seed == compare.SEED
+    planned = fast_recipe.Settings.of("fast", "book")  # compare plans the recipe's full schedule
+    first = fast_recipe.train(planned, data, "cpu", on_epoch=lambda end: True).history[0]
     assert ours.history[0]["train_loss"] == first["train_loss"]
     assert ours.history[0]["acc"] == 100 * first["correct"] / first["total"]
     # and the seed is what decides it: another seed, another start
-    other = mnist.train(
-        mnist.Settings.of("fast", "book", seed=2), data, "cpu", on_epoch=lambda end: True
+    other = fast_recipe.train(
+        fast_recipe.Settings.of("fast", "book", seed=2), data, "cpu", on_epoch=lambda end: True
     ).history[0]
     assert other["train_loss"] != first["train_loss"]
 
@@ -549,7 +570,7 @@ def test_compare_gives_the_same_runs_for_the_same_seeds(tmp_path):
     """Every model, ours and the peers', seeded before it is built: the same seeds give the
     same accuracies and losses, another seed other ones."""
     compare = _compare()
-    data = compare.load_data(_sample_only_data_dir(tmp_path), 300)
+    data = mnist.load_data(_sample_only_data_dir(tmp_path), 300)
     rule = compare.StopRule(epochs_cap=1)
     models = ["ours-sprint", "pytorch-example", "keras-example"]
 
@@ -638,19 +659,37 @@ def test_compare_options_seeds_quick_and_the_cap_rule(capsys):
 
 
 def test_settings_take_each_recipes_defaults_and_the_given_values():
-    assert mnist.Settings.of("book", "book") == mnist.Settings(
-        recipe="book", model="book", **mnist.BOOK_DEFAULTS
-    )
-    wide = mnist.Settings.of("fast", "wide", lr=None, epochs=3)
+    wide = fast_recipe.Settings.of("fast", "wide", lr=None, epochs=3)
     assert (wide.epochs, wide.batch_size, wide.lr) == (
         3,
-        *[mnist.FAST_DEFAULTS["wide"][k] for k in ("batch_size", "lr")],
+        *[fast_recipe.FAST_DEFAULTS["wide"][k] for k in ("batch_size", "lr")],
     )
-    assert mnist.parse([]).settings == mnist.Settings()
-    sprint = mnist.parse(["--recipe", "sprint"]).settings
+    parse = fast_recipe.build_parser().parse_args
+    assert fast_recipe.settings_of(parse([])) == fast_recipe.Settings()
+    sprint = fast_recipe.settings_of(parse(["--recipe", "sprint"]))
     assert (sprint.recipe, sprint.epochs, sprint.batch_size, sprint.lr) == ("sprint", 3, 256, 0.03)
-    assert mnist.Settings.of("sprint", "wide") == mnist.Settings(
-        recipe="sprint", model="wide", **mnist.SPRINT_DEFAULTS["wide"]
+    assert fast_recipe.Settings.of("sprint", "wide") == fast_recipe.Settings(
+        recipe="sprint", model="wide", **fast_recipe.SPRINT_DEFAULTS["wide"]
+    )
+
+
+def test_the_book_files_defaults_are_section_11_4s():
+    """§11.4: SGD lr 0.01 momentum 0.5, batch 100; §11.5's table runs to 5 epochs."""
+    args = mnist.build_parser().parse_args([])
+    s = mnist.BookSettings()
+    assert (s.model, s.epochs, s.batch_size, s.lr, s.momentum, s.seed) == (
+        "book",
+        5,
+        100,
+        0.01,
+        0.5,
+        1,
+    )
+    assert (args.model, args.epochs, args.batch_size, args.lr) == (
+        s.model,
+        s.epochs,
+        s.batch_size,
+        s.lr,
     )
 
 
@@ -681,7 +720,7 @@ def test_section_11_1_reads_the_npz_layouts_and_writes_the_digit(tmp_path, capsy
         assert np.array_equal(x, data.train_images) and np.array_equal(y, data.train_labels)
         assert np.array_equal(xt, data.test_images) and np.array_equal(yt, data.test_labels)
     assert mnist.load_npz(keras_file)[0] == ["x_train", "y_train", "x_test", "y_test"]
-    with pytest.raises(mnist.DataError, match="expected x_train"):
+    with pytest.raises(support.DataError, match="expected x_train"):
         np.savez(tmp_path / "other.npz", a=np.zeros(3))
         mnist.load_npz(tmp_path / "other.npz")
 
@@ -769,7 +808,7 @@ def shapes_folder(tmp_path_factory) -> Path:
 def test_own_image_folder_trains_and_predicts_with_its_class_names(shapes_folder, tmp_path, capsys):
     out = tmp_path / "输出"
     args = ["--image-folder", str(shapes_folder), "--epochs", "6", "--out-dir", str(out)]
-    assert mnist.main(args) == 0
+    assert own_data.main(args) == 0
     printed = capsys.readouterr().out
     assert "3 classes" in printed and "坏的.png" in printed  # the unreadable file is named, skipped
     state = mnist.load_checkpoint(out / "mnist_book_fast.pt")
@@ -779,7 +818,7 @@ def test_own_image_folder_trains_and_predicts_with_its_class_names(shapes_folder
     assert total == 15 and correct / total > 0.6, final  # chance is 1/3
     assert "per-class test accuracy" in printed and (out / "confusion_book_fast.png").is_file()
     csv_path = out / "答案.csv"
-    code = mnist.main(
+    code = own_data.main(
         [
             "--out-dir",
             str(out),
@@ -796,7 +835,9 @@ def test_own_image_folder_trains_and_predicts_with_its_class_names(shapes_folder
         rows = list(csv.DictReader(f))
     assert len(rows) == 24 and {r["label"] for r in rows} <= set(SHAPES)
     assert sum(r["label"] == "方形" for r in rows) > 12
-    one = mnist.main(["--out-dir", str(out), "--predict", str(shapes_folder / "圆形" / "图01.png")])
+    one = own_data.main(
+        ["--out-dir", str(out), "--predict", str(shapes_folder / "圆形" / "图01.png")]
+    )
     assert one == 0 and "(p = " in capsys.readouterr().out
 
 
@@ -816,17 +857,16 @@ def test_own_image_folder_bad_layouts_are_one_line(layout, message, tmp_path, ca
         (root / name).mkdir()
         for k in range(n):
             _write(root / name / f"{k}.png", _shape_image("circle", rng, light=True))
-    assert mnist.main(["--image-folder", str(root), "--out-dir", str(tmp_path)]) == 1
+    assert own_data.main(["--image-folder", str(root), "--out-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_own_image_folder_that_is_not_a_folder(tmp_path, capsys):
-    assert mnist.main(["--image-folder", str(tmp_path / "nope"), "--out-dir", str(tmp_path)]) == 1
+    assert (
+        own_data.main(["--image-folder", str(tmp_path / "nope"), "--out-dir", str(tmp_path)]) == 1
+    )
     assert "is not a folder" in capsys.readouterr().err
-
-
-own_data = mnist.own_data_module()
 
 
 def _copies_folder(root: Path) -> Path:
@@ -898,16 +938,16 @@ def test_confusion_without_a_chinese_font_prints_which_class_each_number_is(
 ):
     from matplotlib import font_manager
 
-    no_cjk = [f for f in font_manager.fontManager.ttflist if f.name not in mnist.CJK_FONTS]
+    no_cjk = [f for f in font_manager.fontManager.ttflist if f.name not in support.CJK_FONTS]
     monkeypatch.setattr(font_manager.fontManager, "ttflist", no_cjk)
-    figures = []
-    real_save = mnist._save_fig
+    drawn = []
+    real_save = support.save_png
     monkeypatch.setattr(
-        mnist, "_save_fig", lambda fig, path: figures.append(fig) or real_save(fig, path)
+        figures, "save_png", lambda fig, path: drawn.append(fig) or real_save(fig, path)
     )
     classes = tuple(sorted(SHAPES))
     truth, pred = torch.tensor([0, 1, 2]), torch.tensor([0, 2, 1])
-    mnist.save_confusion(truth, pred, tmp_path / "c.png", classes)
+    figures.save_confusion(truth, pred, tmp_path / "c.png", classes)
     out = capsys.readouterr().out
     assert "0 = 三角形, 1 = 圆形, 2 = 方形" in out
-    assert "see the table printed with this figure" in figures[0].axes[0].get_title()
+    assert "see the table printed with this figure" in drawn[0].axes[0].get_title()

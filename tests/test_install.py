@@ -160,7 +160,7 @@ def test_ch11_notebook_trains_on_the_automatic_device():
     source = (ROOT / "ch11_mnist" / "mnist_cells.py").read_text(encoding="utf-8")
     strings = {n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant)}
     assert "cpu" not in strings
-    assert "mnist.auto_device()" in source
+    assert "support.auto_device()" in source
 
 
 @pytest.mark.notebooks

@@ -17,7 +17,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import make_notebooks  # noqa: E402
 
 ROOT = make_notebooks.ROOT
-DRAWING = {"ch04_losses", "ch05_optim", "ch06_regression", "ch11_mnist", "ch12_image", "ch14_lstm", "ch16_textcls"}
+DRAWING = {
+    "ch04_losses",
+    "ch05_optim",
+    "ch06_regression",
+    "ch11_mnist",
+    "ch12_image",
+    "ch14_lstm",
+    "ch16_textcls",
+}
 
 
 def test_every_notebook_and_badge_is_up_to_date():

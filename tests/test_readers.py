@@ -29,6 +29,7 @@ ENTRY_SCRIPTS = {
     "ch09_conv/conv.py": [],
     "ch10_pool/pool.py": [],
     "ch11_mnist/mnist.py": ["--epochs", "1", "--limit", "300", "--no-save-model"],
+    "ch11_mnist/fast_recipe.py": ["--epochs", "1", "--limit", "300", "--no-save-model"],
     "ch12_image/image.py": [],
     "ch14_lstm/lstm.py": [],
     "ch16_textcls/textcls.py": ["--epochs", "1", "--limit", "60"],
@@ -275,15 +276,14 @@ def test_help_shows_the_codes_defaults(script):
                 assert param.default == action.default, f"{name}({action.dest}=) vs {option}"
 
 
-def test_mnist_help_lists_every_recipe_default():
-    from ch11_mnist import mnist
+def test_fast_recipe_help_lists_every_recipe_default():
+    from ch11_mnist import fast_recipe
 
-    flat = re.sub(r"\s+", " ", mnist.build_parser().format_help())
+    flat = re.sub(r"\s+", " ", fast_recipe.build_parser().format_help())
     for key in ("epochs", "batch_size", "lr"):
-        assert f"book recipe {mnist.BOOK_DEFAULTS[key]}" in flat
-        for recipe, table in mnist.MODERN_DEFAULTS.items():
+        for recipe, table in fast_recipe.RECIPES.items():
             listed = " / ".join(f"{v[key]} ({model} Net)" for model, v in table.items())
-            assert f"{recipe} recipe {listed}" in flat
+            assert f"{recipe} {listed}" in flat
 
 
 @pytest.mark.parametrize("script", list(ENTRY_SCRIPTS))
@@ -293,8 +293,8 @@ def test_help_survives_a_gbk_console(script):
 
 # ch11's two book-vs-today tables: the command above each, and the text that starts the next part
 CH11_TABLES = [
-    (["--recipe", "book"], "## 书中 vs. 今天 Book vs. today", "§11.6 宽网络"),
-    (["--recipe", "book", "--model", "wide", "--epochs", "4"], "§11.6 宽网络", "## 勘误 Errata"),
+    ([], "## 书中 vs. 今天 Book vs. today", "§11.6 宽网络"),
+    (["--model", "wide", "--epochs", "4"], "§11.6 宽网络", "## 勘误 Errata"),
 ]
 
 
