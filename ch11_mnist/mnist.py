@@ -40,30 +40,11 @@ except ImportError:
     import support
 
 DEFAULT_OUT = support.REPO / "outputs" / "ch11"
-FETCH_HINT = "run: python data/fetch.py mnist"
-FILES = {
-    kind: (f"{kind}-images-idx3-ubyte.gz", f"{kind}-labels-idx1-ubyte.gz")
-    for kind in ("train", "t10k")
-}
 SEED = 1
 DIGITS = tuple("0123456789")  # MNIST's class names, in label order
 
 
 # ================================================================ §11.1 加载数据 data
-
-
-def find_mnist(data_dir: Path) -> tuple[Path, bool]:
-    """(folder, is_sample): the full files if all four are there, else the committed sample."""
-    full = data_dir / "mnist"
-    if all((full / name).is_file() for pair in FILES.values() for name in pair):
-        return full, False
-    sample = data_dir / "samples" / "mnist"
-    if all((sample / name).is_file() for pair in FILES.values() for name in pair):
-        return sample, True
-    raise support.DataError(
-        f"MNIST not found in {full} (nor the sample in {sample}) — {FETCH_HINT}, "
-        "or point --data-dir / BOOK_DATA_DIR at a data folder"
-    )
 
 
 def read_idx(path: Path, magic: int) -> np.ndarray:
@@ -76,16 +57,18 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
         with opener(path, "rb") as f:
             raw = f.read()
     except FileNotFoundError:
-        raise support.DataError(f"{path} is missing — {FETCH_HINT}") from None
+        raise support.DataError(f"{path} is missing — {support.FETCH_HINT}") from None
     except (OSError, EOFError) as err:
-        raise support.DataError(f"{path} is not readable ({err}) — {FETCH_HINT} --force") from None
+        raise support.DataError(
+            f"{path} is not readable ({err}) — {support.FETCH_HINT} --force"
+        ) from None
     dims = {2049: 1, 2051: 3}[magic]
     header = 4 * (1 + dims)
     if len(raw) < header or struct.unpack(">I", raw[:4])[0] != magic:
         found = struct.unpack(">I", raw[:4])[0] if len(raw) >= 4 else None
         raise support.DataError(
             f"{path}: magic number {found}, expected {magic} — wrong or damaged file; "
-            f"{FETCH_HINT} --force"
+            f"{support.FETCH_HINT} --force"
         )
     count, *shape = struct.unpack(f">{dims}I", raw[4:header])
     if shape and shape != [28, 28]:
@@ -94,14 +77,14 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
     if len(raw) - header != expected:
         raise support.DataError(
             f"{path}: {len(raw) - header} data bytes, header says {expected} — "
-            f"truncated file; {FETCH_HINT} --force"
+            f"truncated file; {support.FETCH_HINT} --force"
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(count, *shape)
 
 
 def load_mnist(folder: Path, kind: str = "train") -> tuple[np.ndarray, np.ndarray]:
     """Images (N, 28, 28) uint8 and labels (N,) uint8; kind is 'train' or 't10k'."""
-    images_name, labels_name = FILES[kind]
+    images_name, labels_name = support.FILES[kind]
     images = read_idx(folder / images_name, 2051)
     labels = read_idx(folder / labels_name, 2049)
     if len(images) != len(labels):
@@ -123,22 +106,6 @@ NPZ_KEYS = {
     "keras": ("x_train", "y_train", "x_test", "y_test"),
     "book": ("trainInps", "trainTargs", "testInps", "testTargs"),
 }
-KERAS_NPZ_HINT = (
-    'get it with: python -c "import keras; keras.datasets.mnist.load_data()" '
-    "(with KERAS_BACKEND=torch; 11 MB into ~/.keras/datasets/)"
-)
-
-
-def keras_npz_path() -> Path:
-    """Where Keras keeps mnist.npz: $KERAS_HOME/datasets, else ~/.keras/datasets."""
-    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
-    return home / "datasets" / "mnist.npz"
-
-
-def find_npz(data_dir: Path) -> Path | None:
-    return next(
-        (p for p in (data_dir / "mnist" / "mnist.npz", keras_npz_path()) if p.is_file()), None
-    )
 
 
 def load_npz(path: Path) -> tuple[list[str], tuple[tuple, tuple]]:
@@ -151,12 +118,12 @@ def load_npz(path: Path) -> tuple[list[str], tuple[tuple, tuple]]:
             if layout is None:
                 raise support.DataError(
                     f"{path}: keys {keys}, expected {', '.join(NPZ_KEYS['keras'])} (Keras) or "
-                    f"{', '.join(NPZ_KEYS['book'])} (the book) — {KERAS_NPZ_HINT}"
+                    f"{', '.join(NPZ_KEYS['book'])} (the book) — {support.KERAS_NPZ_HINT}"
                 )
             x_train, y_train, x_test, y_test = (f[k] for k in NPZ_KEYS[layout])
     except (OSError, ValueError, zipfile.BadZipFile) as err:
         raise support.DataError(
-            f"{path} is not a readable .npz file ({type(err).__name__}) — {KERAS_NPZ_HINT}"
+            f"{path} is not a readable .npz file ({type(err).__name__}) — {support.KERAS_NPZ_HINT}"
         ) from None
     return keys, (
         (npz_images(x_train), npz_labels(y_train)),
@@ -178,7 +145,7 @@ def npz_labels(y: np.ndarray) -> np.ndarray:
 def keras_load_data():
     """§11.1's `from keras.datasets import mnist; mnist.load_data()` (Keras 3 on the torch
     backend) when Keras's own mnist.npz is already there, so nothing is downloaded; else None."""
-    if not keras_npz_path().is_file():
+    if not support.keras_npz_path().is_file():
         return None
     os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 would ask for TensorFlow
     from keras.datasets import mnist as keras_mnist
@@ -212,11 +179,11 @@ class MnistData(NamedTuple):
 
 def load_data(data_dir: Path, limit: int | None = None) -> MnistData:
     """§11.1's four files (or the sample, saying so), the first `limit` images of each part."""
-    folder, is_sample = find_mnist(data_dir)
+    folder, is_sample = support.find_mnist(data_dir)
     if is_sample:
         print(
             f"未找到完整 MNIST, 使用样本 full MNIST not found — using the {folder} sample "
-            f"(1,000 train / 500 test images); for the real thing {FETCH_HINT}"
+            f"(1,000 train / 500 test images); for the real thing {support.FETCH_HINT}"
         )
     train, test = load_mnist(folder, "train"), load_mnist(folder, "t10k")
     if limit:
@@ -242,11 +209,11 @@ def print_section_11_1(data: MnistData, data_dir: Path, out_dir: Path) -> None:
         f"  X_train[1] → {path}; label {label}, one-hot {one_hot(label)} "
         f"(书中 book {BOOK_11_1_LABEL}: 9 entries, a 3 — erratum 16)"
     )
-    npz = find_npz(data_dir)
+    npz = support.find_npz(data_dir)
     if npz is None:
         print(
-            f"  (2) mnist.npz: none in {data_dir / 'mnist'} or {keras_npz_path().parent} — "
-            f"{KERAS_NPZ_HINT}; its keys are x_train, y_train, x_test, y_test, not the book's "
+            f"  (2) mnist.npz: none in {data_dir / 'mnist'} or {support.keras_npz_path().parent} — "
+            f"{support.KERAS_NPZ_HINT}; its keys are x_train, y_train, x_test, y_test, not the book's "
             "trainInps… (erratum 15)"
         )
         return
@@ -257,7 +224,7 @@ def print_section_11_1(data: MnistData, data_dir: Path, out_dir: Path) -> None:
         f"  (2) {npz}: keys {keys}; train rows {len(x)}, test rows {len(xt)}; labels "
         f"{y[:5].tolist()}… (digits, not one-hot); the same arrays as the IDX files: {same}"
     )
-    keras_arrays = keras_load_data() if npz == keras_npz_path() else None
+    keras_arrays = keras_load_data() if npz == support.keras_npz_path() else None
     if keras_arrays is not None:
         (kx, ky), (kxt, kyt) = keras_arrays
         equal = all(np.array_equal(a, b) for a, b in ((kx, x), (ky, y), (kxt, xt), (kyt, yt)))
@@ -543,13 +510,11 @@ def train(
     checkpoint: Path | None = None,
     resume: bool = False,
     save: bool = True,
-    on_epoch=None,
 ) -> Trained:
     """§11.4's whole training: seeded before the Net is built, SGD, then per epoch train() and
     test(), a line and a checkpoint. `resume` continues from the checkpoint's weights and epoch
     count with a fresh SGD, as each rerun of the book's script does; `save` writes it after
-    every epoch. `on_epoch(row)` may
-    return True to stop (compare.py's rule)."""
+    every epoch."""
     torch.manual_seed(s.seed)
     device = torch.device(device)
     x_train, y_train = (t.to(device) for t in to_tensors(data.train_images, data.train_labels))
@@ -575,8 +540,6 @@ def train(
         print_epoch(history[-1])
         if save and checkpoint is not None:
             save_checkpoint(checkpoint, model, optimizer, epoch, config)
-        if on_epoch and on_epoch(history[-1]):
-            break
     return Trained(model, history, pred, config)
 
 
@@ -625,7 +588,9 @@ def print_section_11_5(trained: Trained, data: MnistData, model: str) -> None:
     """The book's table beside today's, and the book's test() line as it prints."""
     print_book_table(trained.history, model)
     if data.is_sample or len(data.test_images) < 10000:
-        print(f"  书中的数来自完整 MNIST the book's numbers are for the full set — {FETCH_HINT}")
+        print(
+            f"  书中的数来自完整 MNIST the book's numbers are for the full set — {support.FETCH_HINT}"
+        )
         return
     loss, line = book_test_as_printed(trained.model, data.test_images, data.test_labels)
     print(

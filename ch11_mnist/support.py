@@ -116,6 +116,47 @@ def tick_labels(names) -> tuple[list[str], str, str | None]:
     return [str(k) for k in range(len(names))], "sans-serif", table
 
 
+# ---------------------------------------------------------------- where ch11's data lies
+
+FETCH_HINT = "run: python data/fetch.py mnist"
+FILES = {
+    kind: (f"{kind}-images-idx3-ubyte.gz", f"{kind}-labels-idx1-ubyte.gz")
+    for kind in ("train", "t10k")
+}
+
+
+def find_mnist(data_dir: Path) -> tuple[Path, bool]:
+    """(folder, is_sample): the full files if all four are there, else the committed sample."""
+    full = data_dir / "mnist"
+    if all((full / name).is_file() for pair in FILES.values() for name in pair):
+        return full, False
+    sample = data_dir / "samples" / "mnist"
+    if all((sample / name).is_file() for pair in FILES.values() for name in pair):
+        return sample, True
+    raise DataError(
+        f"MNIST not found in {full} (nor the sample in {sample}) — {FETCH_HINT}, "
+        "or point --data-dir / BOOK_DATA_DIR at a data folder"
+    )
+
+
+KERAS_NPZ_HINT = (
+    'get it with: python -c "import keras; keras.datasets.mnist.load_data()" '
+    "(with KERAS_BACKEND=torch; 11 MB into ~/.keras/datasets/)"
+)
+
+
+def keras_npz_path() -> Path:
+    """Where Keras keeps mnist.npz: $KERAS_HOME/datasets, else ~/.keras/datasets."""
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
+    return home / "datasets" / "mnist.npz"
+
+
+def find_npz(data_dir: Path) -> Path | None:
+    return next(
+        (p for p in (data_dir / "mnist" / "mnist.npz", keras_npz_path()) if p.is_file()), None
+    )
+
+
 DEVICE_HELP = "auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps"
 
 

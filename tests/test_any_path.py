@@ -80,7 +80,7 @@ def _ink_on_paper(path, image28, alpha=False):
 
 
 def test_transparent_png_is_read_as_a_viewer_shows_it(tmp_path):
-    images, _ = mnist.load_mnist(mnist.find_mnist(support.REPO / "data")[0], "t10k")
+    images, _ = mnist.load_mnist(support.find_mnist(support.REPO / "data")[0], "t10k")
     plain = own_data.preprocess_drawing(_ink_on_paper(tmp_path / "plain.png", images[0]))
     clear = own_data.preprocess_drawing(
         _ink_on_paper(tmp_path / "clear.png", images[0], alpha=True)

@@ -65,13 +65,13 @@ def test_idx_reader_rejects_bad_files(tmp_path, case, match):
 
 
 def test_find_mnist_falls_back_to_the_sample(tmp_path):
-    folder, is_sample = mnist.find_mnist(_sample_only_data_dir(tmp_path))
+    folder, is_sample = support.find_mnist(_sample_only_data_dir(tmp_path))
     assert is_sample and folder == tmp_path / "nodata" / "samples" / "mnist"
 
 
 def test_no_data_and_no_sample_names_the_fetch_command(tmp_path):
     with pytest.raises(support.DataError, match="python data/fetch.py mnist"):
-        mnist.find_mnist(tmp_path / "empty")
+        support.find_mnist(tmp_path / "empty")
 
 
 def test_section_11_3_the_books_32x32_input_fails_and_28x28_works(book):
@@ -423,7 +423,7 @@ def test_benchmark_variants_and_profile_run():
 
 @pytest.mark.fulldata
 def test_book_recipe_reaches_the_books_accuracy(book, tmp_path):
-    folder, is_sample = mnist.find_mnist(support.resolve_data_dir(None))
+    folder, is_sample = support.find_mnist(support.resolve_data_dir(None))
     assert not is_sample, "full MNIST needed — run: python data/fetch.py mnist"
     data = mnist.load_data(folder.parent)
     trained = mnist.train(mnist.BookSettings(epochs=5), data, "cpu", save=False)
@@ -755,7 +755,7 @@ def test_keras_load_data_reads_the_same_arrays(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(home))
     monkeypatch.setattr(keras_mnist, "get_file", lambda **_: str(path))
     (kx, ky), (kxt, kyt) = mnist.keras_load_data()
-    _, ((x, y), (xt, yt)) = mnist.load_npz(mnist.keras_npz_path())
+    _, ((x, y), (xt, yt)) = mnist.load_npz(support.keras_npz_path())
     assert np.array_equal(kx, x) and np.array_equal(ky, y) and np.array_equal(kyt, yt)
 
 
