@@ -10,11 +10,15 @@ import importlib.metadata
 import os
 import platform
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
+
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
 
 REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
 
@@ -107,7 +111,7 @@ def hardware_report() -> dict:
     }
 
 
-def auto_device(hw: dict) -> str:
+def device_for(hw: dict) -> str:
     """What `--device auto` of ch11 and ch16 picks: CUDA, then Apple MPS, then the CPU."""
     return "cuda" if hw["cuda"] else "mps" if hw["mps"] else "cpu"
 
@@ -122,7 +126,7 @@ def print_environment() -> None:
     )
     print(f"CUDA: {cuda}   Apple MPS: {'yes' if hw['mps'] else 'no'}")
     print(
-        f"设备 device: ch11、ch16 (--device auto) → {auto_device(hw)}; "
+        f"设备 device: ch11、ch16 (--device auto) → {device_for(hw)}; "
         "其余各章在 CPU 上 the other chapters run on the CPU (the book's small examples)"
     )
     for row in package_report(pinned_versions()):
@@ -137,31 +141,15 @@ def print_environment() -> None:
         )
 
 
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0, else argparse's one-line error."""
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="第1章 Tensor 基础 + 环境检查 Tensor basics and environment check (§1.2, §1.4)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
-        "--seed", type=non_negative_int, default=SEED, help="seed for §1.2's torch.rand"
+        "--seed", type=support.non_negative_int, default=SEED, help="seed for §1.2's torch.rand"
     )
     return parser
-
-
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
 
 def print_section_1_2(seed: int = SEED) -> None:
@@ -205,7 +193,7 @@ def print_environment_section() -> None:
 
 
 def main(argv=None) -> None:
-    args = build_parser().parse_args(command_line(argv))
+    args = build_parser().parse_args(support.command_line(argv))
     print_section_1_2(args.seed)
     print_section_1_3()
     print_section_1_4()

@@ -7,10 +7,14 @@ Run:  python ch02_variable/variable.py
 """
 
 import argparse
-import sys
 import warnings
 
 import torch
+
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
 
 
 # §2 torch.Tensor(3, 4): the book says it makes "random numbers"; it is uninitialised memory.
@@ -65,14 +69,6 @@ def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第2章 变量 Variable → Tensor (§2)")
 
 
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
 def print_tensor_constructor() -> None:
     print("== §2 torch.Tensor(3, 4) 未初始化 uninitialised ==")
     for name, t in uninitialised_vs_initialised().items():
@@ -111,7 +107,7 @@ def print_data_and_grad() -> None:
 
 
 def main(argv=None) -> None:
-    build_parser().parse_args(command_line(argv))
+    build_parser().parse_args(support.command_line(argv))
     print_tensor_constructor()
     print_variable()
     print_data_and_grad()

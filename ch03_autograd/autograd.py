@@ -7,9 +7,13 @@ Run:  python ch03_autograd/autograd.py
 """
 
 import argparse
-import sys
 
 import torch
+
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
 
 
 # §3 the book's graph on x = ones(2, 2)
@@ -118,14 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第3章 求导 autograd (§3)")
 
 
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
 def print_gradient() -> None:
     print("== §3 求导 y = x + 2, z = 3y^2, out = mean(z) ==")
     x = torch.ones(2, 2, requires_grad=True)
@@ -160,7 +156,7 @@ def print_weight_update() -> None:
 
 
 def main(argv=None) -> None:
-    build_parser().parse_args(command_line(argv))
+    build_parser().parse_args(support.command_line(argv))
     print_gradient()
     print_weight_update()
     print_learning_rates()

@@ -9,15 +9,16 @@ Run:  python ch04_losses/losses.py
 
 import argparse
 import math
-import os
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch04"
 BOOK = {"L1Loss": 1.0, "SmoothL1Loss": 0.625, "MSELoss": 1.5, "BCELoss": -13.8155}
@@ -77,30 +78,6 @@ def three_iterations(w0: float = 0.2, steps: int = 3) -> list[tuple[float, float
     return rows
 
 
-def write_atomic(path: Path, write) -> Path:
-    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
-    file, and the temporary never stays behind. The rename is retried for 2 s, while another
-    program (an indexer, an antivirus) holds the fresh file on Windows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        deadline = time.monotonic() + 2.0
-        while True:
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
-
-
 def save_iterations_figure(rows, path: Path) -> Path:
     from matplotlib.figure import Figure
 
@@ -112,7 +89,7 @@ def save_iterations_figure(rows, path: Path) -> Path:
         ax.plot(x, w * x, "--", label=f"w{n} = {w:.2f}: mean |gap| {gap:.3f}")
     ax.set_title("§4: each iteration's line nearer the true one")
     ax.legend()
-    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
+    return support.write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
 
 
 def print_section_4_intro(out_dir: Path = DEFAULT_OUT) -> Path:
@@ -318,30 +295,19 @@ def print_sections_4_6_and_4_7() -> None:
     )
 
 
-def user_path(text: str) -> Path:
-    """A path option as the reader types it: `~` is their home folder."""
-    return Path(text).expanduser()
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="第4章 损失函数 loss functions (§4, §4.1–4.7)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where the PNG goes")
+    parser.add_argument(
+        "--out-dir", type=support.user_path, default=DEFAULT_OUT, help="where the PNG goes"
+    )
     return parser
 
 
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
 def main(argv=None) -> None:
-    args = build_parser().parse_args(command_line(argv))
+    args = build_parser().parse_args(support.command_line(argv))
     print_section_4_intro(args.out_dir)
     print_regression_losses()
     print_section_4_4()

@@ -8,13 +8,14 @@ Run:  python ch05_optim/optim.py [--steps 100] [--out-dir outputs/ch05]
 """
 
 import argparse
-import os
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import torch
+
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch05"
 STEPS = 100  # steps per optimizer, for the torch.optim comparison and the figure
@@ -405,30 +406,6 @@ FIGURE_LR = {
 }
 
 
-def write_atomic(path: Path, write) -> Path:
-    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
-    file, and the temporary never stays behind. The rename is retried for 2 s, while another
-    program (an indexer, an antivirus) holds the fresh file on Windows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        deadline = time.monotonic() + 2.0
-        while True:
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
-
-
 def save_figure(runs, path: Path) -> Path:
     from matplotlib.figure import Figure
 
@@ -451,7 +428,7 @@ def save_figure(runs, path: Path) -> Path:
     ax1.legend()
     ax2.legend()
     fig.tight_layout()
-    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
+    return support.write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
 
 
 def draw_trajectories(steps: int = STEPS, out_dir: Path = DEFAULT_OUT) -> Path:
@@ -460,39 +437,22 @@ def draw_trajectories(steps: int = STEPS, out_dir: Path = DEFAULT_OUT) -> Path:
     return path
 
 
-def user_path(text: str) -> Path:
-    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
-    return Path(text).expanduser()
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1, else argparse's one-line error."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="第5章 优化器 optimizers (§5.1–5.6)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--steps", type=positive_int, default=STEPS, help="steps per optimizer")
-    parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where the PNG goes")
+    parser.add_argument(
+        "--steps", type=support.positive_int, default=STEPS, help="steps per optimizer"
+    )
+    parser.add_argument(
+        "--out-dir", type=support.user_path, default=DEFAULT_OUT, help="where the PNG goes"
+    )
     return parser
 
 
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
 def main(argv=None) -> None:
-    args = build_parser().parse_args(command_line(argv))
+    args = build_parser().parse_args(support.command_line(argv))
     print_against_torch(args.steps)
     print_sgd_decay()
     print_book_defaults()

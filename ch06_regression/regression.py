@@ -5,14 +5,15 @@ Run:  python ch06_regression/regression.py [--steps 300] [--lr 0.5] [--out-dir o
 
 import argparse
 import contextlib
-import os
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
+
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch06"
 # §6 the book's settings: SGD lr 0.5, 300 steps; seed 1 is the book's suggested
@@ -70,7 +71,7 @@ def save_plot(x, y, prediction, path: Path) -> Path:
     ax.plot(x.numpy(), prediction.numpy(), "r-", lw=3, label="Linear(1, 1) fit")
     ax.set_title("§6 linear regression: Y = 0.5·X + noise")
     ax.legend()
-    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
+    return support.write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
 
 
 def print_section_6(
@@ -100,28 +101,6 @@ def print_section_6(
 
 
 # §6 / §7 the book saves the prediction with np.save and reads it back with np.load.
-def write_atomic(path: Path, write) -> Path:
-    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
-    file, and the temporary never stays behind. The rename is retried for 2 s, while another
-    program (an indexer, an antivirus) holds the fresh file on Windows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        deadline = time.monotonic() + 2.0
-        while True:
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
 
 
 def save_npy_atomic(array: np.ndarray, path: Path) -> Path:
@@ -129,7 +108,7 @@ def save_npy_atomic(array: np.ndarray, path: Path) -> Path:
         with open(tmp, "wb") as f:  # a file object: np.save would append ".npy" to a str name
             np.save(f, array)
 
-    return write_atomic(path, write)
+    return support.write_atomic(path, write)
 
 
 def numpy_round_trip(array: np.ndarray, path: Path) -> np.ndarray:
@@ -185,55 +164,28 @@ def print_section_7(prediction: torch.Tensor, out_dir: Path = DEFAULT_OUT) -> No
     )
 
 
-def user_path(text: str) -> Path:
-    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
-    return Path(text).expanduser()
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1, else argparse's one-line error."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="第6章 线性回归 + 第7章 numpy 保存 linear regression, numpy save (§6, §7)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--steps", type=positive_int, default=STEPS, help="SGD steps, as the book")
-    parser.add_argument("--lr", type=positive_float, default=LR, help="learning rate, as the book")
-    parser.add_argument("--seed", type=non_negative_int, default=SEED, help="seed, as the book")
-    parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where PNG/npy go")
+    parser.add_argument(
+        "--steps", type=support.positive_int, default=STEPS, help="SGD steps, as the book"
+    )
+    parser.add_argument(
+        "--lr", type=support.positive_float, default=LR, help="learning rate, as the book"
+    )
+    parser.add_argument(
+        "--seed", type=support.non_negative_int, default=SEED, help="seed, as the book"
+    )
+    parser.add_argument(
+        "--out-dir", type=support.user_path, default=DEFAULT_OUT, help="where PNG/npy go"
+    )
     return parser
 
 
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
 def main(argv=None) -> None:
-    args = build_parser().parse_args(command_line(argv))
+    args = build_parser().parse_args(support.command_line(argv))
     prediction, _ = print_section_6(args.seed, args.steps, args.lr, args.out_dir)
     print()
     print_section_7(prediction, args.out_dir)

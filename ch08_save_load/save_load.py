@@ -11,11 +11,15 @@ Run:  python ch08_save_load/save_load.py [--out-dir outputs/ch08]
 import argparse
 import os
 import pickle
-import sys
 import tempfile
 from pathlib import Path
 
 import torch
+
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch08"
 
@@ -86,25 +90,12 @@ def same_outputs(a: torch.nn.Module, b: torch.nn.Module) -> bool:
         return torch.equal(a(x), b(x))
 
 
-def user_path(text: str) -> Path:
-    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
-    return Path(text).expanduser()
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="第8章 模型的保存和导入 save/load (§8)")
     parser.add_argument(
-        "--out-dir", type=user_path, default=DEFAULT_OUT, help="where checkpoints go"
+        "--out-dir", type=support.user_path, default=DEFAULT_OUT, help="where checkpoints go"
     )
     return parser
-
-
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
 
 def print_whole_model(out_dir: Path = DEFAULT_OUT) -> None:
@@ -136,7 +127,7 @@ def print_the_safe_way(out_dir: Path = DEFAULT_OUT) -> None:
 
 
 def main(argv=None) -> None:
-    args = build_parser().parse_args(command_line(argv))
+    args = build_parser().parse_args(support.command_line(argv))
     print_whole_model(args.out_dir)
     print_why_weights_only(args.out_dir)
     print_the_safe_way(args.out_dir)

@@ -5,10 +5,14 @@ Run:  python ch09_conv/conv.py
 
 import argparse
 import ast
-import sys
 
 import torch
 import torch.nn.functional as F
+
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
 
 # ======== §9.1 / §9.2 函数定义 the signatures
 
@@ -210,16 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第9章 卷积层 convolution (§9.1, §9.2)")
 
 
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
 def main(argv=None) -> None:
-    build_parser().parse_args(command_line(argv))
+    build_parser().parse_args(support.command_line(argv))
     print_sections_9_1_9_2_signatures()
     print_section_9_1()
     print_groups_and_padding()

@@ -5,10 +5,14 @@ Run:  python ch10_pool/pool.py
 
 import argparse
 import ast
-import sys
 
 import torch
 import torch.nn.functional as F
+
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
 
 
 def grid_4x5() -> torch.Tensor:
@@ -150,16 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第10章 池化层 pooling (§10.1–10.3)")
 
 
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
 def main(argv=None) -> None:
-    build_parser().parse_args(command_line(argv))
+    build_parser().parse_args(support.command_line(argv))
     print_section_10_1_signature()
     print_sections_10_1_to_10_3()
     print_ceil_mode_and_padding()

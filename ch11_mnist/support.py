@@ -34,7 +34,7 @@ def write_atomic(path: Path, write) -> Path:
     file, and the temporary never stays behind. The rename is retried for 2 s, while another
     program (an indexer, an antivirus) holds the fresh file on Windows."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     os.close(fd)
     try:
         write(tmp)
@@ -100,16 +100,21 @@ def decode_image(path: Path) -> np.ndarray:
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC"]
 
 
+def chinese_font() -> str | None:
+    """The first installed font that has Chinese glyphs, or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
 def tick_labels(names) -> tuple[list[str], str, str | None]:
     """Class names for the axes, in a font that has their glyphs. Where matplotlib has no
     Chinese font: the class numbers, and the table of which name each number is (the caller
     prints it beside the figure's path; the title says the numbers are the table's)."""
-    from matplotlib import font_manager
-
     if all(n.isascii() for n in names):
         return list(names), "sans-serif", None
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    font = next((f for f in CJK_FONTS if f in installed), None)
+    font = chinese_font()
     if font:
         return list(names), font, None
     table = ", ".join(f"{k} = {n}" for k, n in enumerate(names))

@@ -12,13 +12,8 @@ and printed beside what OpenCV/scipy found.
 """
 
 import argparse
-import contextlib
 import math
-import os
-import shutil
 import sys
-import tempfile
-import time
 import timeit
 from collections import Counter
 from pathlib import Path
@@ -27,142 +22,12 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
+
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch12"
-
-
-class ImageError(Exception):
-    """An input that cannot be used: one line naming the path."""
-
-
-# ================================================================ files: any path, read and written safely
-
-
-def sample_photo_path() -> Path:
-    from matplotlib import cbook
-
-    return Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
-
-
-def read_image(path: Path, flags=cv2.IMREAD_COLOR) -> np.ndarray:
-    """Any path, any OS: the file's bytes through numpy, decoded by OpenCV."""
-    try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError as err:
-        raise ImageError(
-            f"cannot read image {path}: {err.strerror or err} — check the path"
-        ) from None
-    image = cv2.imdecode(data, flags) if data.size else None
-    if image is None:
-        raise ImageError(f"cannot read image {path} — not an image OpenCV can decode (PNG/JPEG/…)")
-    return image
-
-
-def replace_with_retry(tmp: str | Path, path: Path, wait_s: float = 2.0) -> None:
-    """os.replace, retried for a moment: on Windows an indexer or antivirus may hold the file."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            os.replace(tmp, path)
-            return
-        except PermissionError as err:
-            if time.monotonic() >= deadline:
-                raise ImageError(
-                    f"cannot write {path}: another program holds it ({err.strerror or err}) "
-                    "— close it and run again"
-                ) from None
-            time.sleep(0.1)
-
-
-@contextlib.contextmanager
-def temporary_beside(path: Path, suffix: str):
-    """A temporary ASCII-named file beside `path`, renamed onto it when the block succeeds and
-    removed whatever happens: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        replace_with_retry(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def write_image(path: Path, image: np.ndarray) -> Path:
-    """cv2.imencode + ndarray.tofile (any path, any OS), checked, via a temporary name."""
-    ok, data = cv2.imencode(path.suffix or ".png", image)
-    if not ok:
-        raise ImageError(f"cannot encode {path.name} as {path.suffix or '.png'}")
-    try:
-        with temporary_beside(path, path.suffix) as tmp:
-            data.tofile(tmp)
-    except OSError as err:
-        raise ImageError(f"cannot write {path}: {err.strerror or err} — check --out-dir") from None
-    return path
-
-
-@contextlib.contextmanager
-def opencv_name(path: Path):
-    """A name OpenCV can open for `path` on any OS: the path itself when it is ASCII; else its
-    ASCII file name with its folder as the working directory; else (a non-ASCII file name) a
-    link or copy under an ASCII name in a temporary folder. The working directory is restored."""
-    if str(path).isascii():
-        yield str(path)
-        return
-    folder, name, scratch = path.parent, path.name, None
-    if not name.isascii():
-        scratch = Path(tempfile.mkdtemp(prefix="cv-"))
-        name = "input" + "".join(path.suffixes).encode("ascii", "ignore").decode()
-        try:
-            os.link(path, scratch / name)
-        except OSError:
-            shutil.copyfile(path, scratch / name)
-        folder = scratch
-    here = os.getcwd()
-    os.chdir(folder)
-    try:
-        yield name
-    finally:
-        os.chdir(here)
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-
-
-def open_video(path: Path) -> cv2.VideoCapture:
-    if not path.is_file():
-        raise ImageError(f"no video at {path} — check the path")
-    with opencv_name(path) as name:
-        cap = cv2.VideoCapture(name)  # opens the file here; reading needs no path
-    if not cap.isOpened():
-        raise ImageError(f"cannot open video {path} — not a format this OpenCV build decodes")
-    return cap
-
-
-def save_figure(fig, path: Path) -> Path:
-    """Write a matplotlib figure to a temporary name, then rename: never a half-written PNG."""
-    with temporary_beside(path, ".png") as tmp:
-        fig.savefig(tmp, dpi=90)
-    return path
-
-
-def save_side_by_side(
-    path: Path, title: str, panels: list[tuple[str, np.ndarray]], cmap="gray"
-) -> Path:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(4 * len(panels), 3.6))
-
-    axes = fig.subplots(1, len(panels))
-    for ax, (name, img) in zip(np.atleast_1d(axes), panels, strict=True):
-        if img.ndim == 3:
-            ax.imshow(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
-        else:
-            ax.imshow(img, cmap=cmap, interpolation="nearest")
-        ax.set_title(name, fontsize=9)
-        ax.set_axis_off()
-    fig.suptitle(title)
-    fig.tight_layout()
-    return save_figure(fig, path)
 
 
 # ================================================================ §12.2 热点图 heat map
@@ -264,7 +129,7 @@ def print_section_12_2(out_dir: Path) -> None:
     hottest = np.unravel_index(heat.argmax(), heat.shape)
     cold = alpha < 1e-3
     base_rgb = cv2.cvtColor(base, cv2.COLOR_BGR2RGB) / 255
-    png = save_side_by_side(
+    png = support.save_side_by_side(
         out_dir / "12.2_heatmap.png",
         "§12.2 heat map",
         [
@@ -353,7 +218,7 @@ def separable_blur(gray, ksize: int = 9, sigma: float = 3.0) -> dict:
 
 
 def print_section_12_3(image_path: Path, out_dir: Path) -> None:
-    clean = cv2.cvtColor(read_image(image_path), cv2.COLOR_BGR2GRAY)
+    clean = cv2.cvtColor(support.read_image(image_path), cv2.COLOR_BGR2GRAY)
     noisy = add_noise(clean)
     blurred = cv2.GaussianBlur(noisy, (5, 5), 1.5)
     print(
@@ -373,7 +238,7 @@ def print_section_12_3(image_path: Path, out_dir: Path) -> None:
         f"({sep['full_multiply_adds'] / sep['separable_multiply_adds']:.1f}×), max difference "
         f"{sep['max_difference']:.1e}; time {sep['full_ms']:.2f} ms vs {sep['separable_ms']:.2f} ms (best of 5)"
     )
-    save_side_by_side(
+    support.save_side_by_side(
         out_dir / "12.3_gaussian.png",
         "§12.3 Gaussian blur",
         [("noisy", noisy), ("GaussianBlur 5×5 σ=1.5", blurred)],
@@ -420,7 +285,7 @@ def flips_agree_with_numpy(image) -> dict[str, bool]:
 
 
 def print_section_12_4(image_path: Path, out_dir: Path) -> None:
-    image = read_image(image_path)
+    image = support.read_image(image_path)
     h, w = image.shape[:2]
     book_scale = book_rotation_scale(h, w, 60)
     fit_scale = 1 / book_scale
@@ -431,7 +296,7 @@ def print_section_12_4(image_path: Path, out_dir: Path) -> None:
         f"{fit_scale:.3f} keeps {fits_after_rotation(image, 60, fit_scale):.0%}; "
         + ", ".join(f"{k}: {v}" for k, v in checks.items())
     )
-    save_side_by_side(
+    support.save_side_by_side(
         out_dir / "12.4_rotate.png",
         "§12.4 rotation and flips",
         [
@@ -537,7 +402,7 @@ def print_section_12_5(out_dir: Path) -> None:
         f"findContours returns a {facts['returns']} (contours: a {facts['contours_type']}, "
         "not the list the book says)"
     )
-    save_side_by_side(
+    support.save_side_by_side(
         out_dir / "12.5_contours.png",
         "§12.5 findContours (RETR_TREE)",
         [("binary input", binary), ("contours", drawn)],
@@ -612,7 +477,7 @@ def print_section_12_6(out_dir: Path) -> None:
         cv2.circle(marked, (round(x), round(y)), 5, (0, 0, 255), 2)
     book_marked = cv2.cvtColor(board, cv2.COLOR_GRAY2BGR)
     book_marked[book_response > 0.01 * book_response.max()] = (0, 0, 255)
-    save_side_by_side(
+    support.save_side_by_side(
         out_dir / "12.6_corners.png",
         "§12.6 Harris corners",
         [("blockSize 2, ksize 3", marked), ("book: blockSize 2, ksize 23", book_marked)],
@@ -670,13 +535,13 @@ def save_plot_of_histograms(gray, full, masked, path: Path) -> Path:
     a2.legend()
     fig.suptitle("§12.7 histogram")
     fig.tight_layout()
-    return save_figure(fig, path)
+    return support.save_png(fig, path, dpi=90)
 
 
 def print_section_12_7(image_path: Path, out_dir: Path) -> None:
     two_tone, expected = two_tone_image()
     two_tone_hists = three_histograms(two_tone)
-    gray = cv2.cvtColor(read_image(image_path), cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(support.read_image(image_path), cv2.COLOR_BGR2GRAY)
     mask = np.zeros_like(gray)
     mask[100:200, 100:200] = 255  # the book's mask
     full, masked = three_histograms(gray), three_histograms(gray, mask)
@@ -699,11 +564,14 @@ def print_section_12_7(image_path: Path, out_dir: Path) -> None:
 def write_moving_square_video(path: Path, frames=30, size=(160, 120), fps=10) -> Path:
     """MJPG in an AVI container: OpenCV's own writer, so the pip wheel can write and read it.
     Written under an ASCII temporary name in the target folder, then renamed (any path)."""
-    with temporary_beside(path, ".avi") as tmp:
-        with opencv_name(tmp) as name:
+
+    def write(tmp: str) -> None:
+        with support.opencv_name(Path(tmp)) as name:
             writer = cv2.VideoWriter(name, cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
         if not writer.isOpened():
-            raise ImageError(f"cannot create video {path} — check that --out-dir is writable")
+            raise support.DataError(
+                f"cannot create video {path} — check that --out-dir is writable"
+            )
         w, h = size
         for i in range(frames):
             frame = np.zeros((h, w, 3), np.uint8)
@@ -711,11 +579,12 @@ def write_moving_square_video(path: Path, frames=30, size=(160, 120), fps=10) ->
             cv2.rectangle(frame, (x, 40), (x + 30, 70), (0, 200, 255), -1)
             writer.write(frame)
         writer.release()
-    return path
+
+    return support.write_atomic(path, write)
 
 
 def count_frames(video: Path) -> int:
-    cap = open_video(video)
+    cap = support.open_video(video)
     n = 0
     while cap.read()[0]:
         n += 1
@@ -725,7 +594,7 @@ def count_frames(video: Path) -> int:
 
 def extract_frames(video: Path, out_dir: Path, every: int = 1) -> list[Path]:
     """Write every `every`-th frame as frame_0000.png …; returns the paths."""
-    cap = open_video(video)
+    cap = support.open_video(video)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths, index = [], 0
     while True:
@@ -734,7 +603,7 @@ def extract_frames(video: Path, out_dir: Path, every: int = 1) -> list[Path]:
             break
         if index % every == 0:
             path = out_dir / f"frame_{index:04d}.png"
-            paths.append(write_image(path, frame))
+            paths.append(support.write_image(path, frame))
         index += 1
     cap.release()
     return paths
@@ -751,7 +620,7 @@ def square_position(frame: np.ndarray) -> str:
 
 
 def frame_labels(video: Path, classify=square_position) -> list[str]:
-    cap = open_video(video)
+    cap = support.open_video(video)
     labels = []
     while True:
         ok, frame = cap.read()
@@ -779,8 +648,8 @@ def print_section_12_8(video: Path | None, out_dir: Path) -> None:
         f"§12.8 video {video.name}: {total} frames; every 5th written: {len(paths)} PNGs "
         f"(expected {math.ceil(total / 5)}) in {frames_dir}"
     )
-    frames = [(p.stem, read_image(p)) for p in paths[:6]]
-    save_side_by_side(out_dir / "12.8_frames.png", "§12.8 every 5th frame", frames)
+    frames = [(p.stem, support.read_image(p)) for p in paths[:6]]
+    support.save_side_by_side(out_dir / "12.8_frames.png", "§12.8 every 5th frame", frames)
     label, votes = video_label(frame_labels(video))
     print(
         f"§12.8 视频分类 the video's class by the frames' vote: {label} "
@@ -983,7 +852,7 @@ def print_section_12_9(out_dir: Path) -> None:
         f"8-connected {int(eight.sum())}; "
         + ", ".join(f"{k} {int(v.sum())} (= by hand: {ok})" for k, (v, ok) in lines.items())
     )
-    save_side_by_side(
+    support.save_side_by_side(
         out_dir / "12.9_dilation.png",
         "§12.9.1 dilation: grey = added pixels",
         [("shapes", book_panel(a, np.zeros_like(a))), ("4-connected", book_panel(a, four))]
@@ -996,7 +865,7 @@ def print_section_12_9(out_dir: Path) -> None:
         + ", ".join(f"{k} {int(v.sum())}" for k, v in eroded.items())
         + f" (of {int(a.sum())} white)"
     )
-    save_side_by_side(
+    support.save_side_by_side(
         out_dir / "12.9_erosion.png",
         "§12.9.1 erosion: grey = removed pixels",
         [("shapes", book_panel(a, np.zeros_like(a)))]
@@ -1007,7 +876,7 @@ def print_section_12_9(out_dir: Path) -> None:
         "§12.9.2 Hit 和 Miss, 找到的像素 pixels found: "
         + "; ".join(f"{k}: {int(v.sum())} (= by hand: {ok})" for k, (v, ok) in demos.items())
     )
-    save_side_by_side(
+    support.save_side_by_side(
         out_dir / "12.9_hit_or_miss.png",
         "§12.9.2 hit-or-miss: white = found, grey = the picture",
         [("shapes", book_panel(a, np.zeros_like(a)))]
@@ -1026,7 +895,7 @@ def print_section_12_9(out_dir: Path) -> None:
         + f"; 书中的循环只跑一遍 the book's loop stops after one pass with "
         f"{int(printed.sum())} pixels left"
     )
-    save_side_by_side(
+    support.save_side_by_side(
         out_dir / "12.9_morphology.png",
         "§12.9.2 thinning",
         [
@@ -1065,41 +934,30 @@ SECTIONS = {
 }
 
 
-def user_path(text: str) -> Path:
-    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
-    return Path(text).expanduser()
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="第12章 图像处理 image processing (§12.2–12.9)")
     parser.add_argument("--section", choices=list(SECTIONS), help="run one section only")
     parser.add_argument(
         "--image",
-        type=user_path,
+        type=support.user_path,
         default=None,
         help="photo for 12.3/12.4/12.7 (default: matplotlib's grace_hopper.jpg)",
     )
     parser.add_argument(
         "--video",
-        type=user_path,
+        type=support.user_path,
         default=None,
         help="video for 12.8 (default: a generated 30-frame AVI)",
     )
-    parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where PNGs go")
+    parser.add_argument(
+        "--out-dir", type=support.user_path, default=DEFAULT_OUT, help="where PNGs go"
+    )
     return parser
 
 
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
 def main(argv=None) -> int:
-    args = build_parser().parse_args(command_line(argv))
-    photo = args.image or sample_photo_path()
+    args = build_parser().parse_args(support.command_line(argv))
+    photo = args.image or support.sample_photo_path()
     try:
         args.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -1113,7 +971,7 @@ def main(argv=None) -> int:
             if args.section in (None, name):
                 print(f"== §{name} {TITLES[name]} ==")
                 run(photo, args.video, args.out_dir)
-    except ImageError as err:
+    except support.DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"图在 figures in {args.out_dir}")

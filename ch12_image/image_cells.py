@@ -6,9 +6,10 @@
 
 # %%
 import image
+import support
 from IPython.display import Image, display
 
-PHOTO, OUT = image.sample_photo_path(), image.DEFAULT_OUT
+PHOTO, OUT = support.sample_photo_path(), image.DEFAULT_OUT
 OUT.mkdir(parents=True, exist_ok=True)
 
 

@@ -12,16 +12,17 @@ book's Chinese sentence.
 
 import argparse
 import logging
-import os
-import sys
-import tempfile
-import time
 import warnings
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+try:  # imported as a package module (the tests), else run from this folder
+    from . import support
+except ImportError:
+    import support
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch14"
 
@@ -548,21 +549,12 @@ GLOSS = {
     "好吃": "tasty", "甜": "sweet", "新鲜": "fresh", "水果": "fruit",
     "快": "fast", "开": "drive", "交通": "traffic", "旅行": "travel",
 }  # fmt: skip
-CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC"]
-
-
-def chinese_font() -> str | None:
-    """The first installed font that has Chinese glyphs, or None."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
 
 
 def plot_embedding(weights, index, path: Path) -> Path:
     from matplotlib.figure import Figure
 
-    font = chinese_font()
+    font = support.chinese_font()
 
     centred = weights - weights.mean(dim=0)
     _, _, v = torch.pca_lowrank(centred, q=2, center=False)
@@ -609,65 +601,22 @@ def print_section_15(out_dir: Path) -> None:
 # ================================================================ files
 
 
-def write_atomic(path: Path, write) -> Path:
-    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
-    file, and the temporary never stays behind. The rename is retried for 2 s, while another
-    program (an indexer, an antivirus) holds the fresh file on Windows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        deadline = time.monotonic() + 2.0
-        while True:
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
-
-
 def _save(fig, path: Path) -> Path:
-    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=100))
+    return support.save_png(fig, path)
 
 
 # ================================================================ the command line
 
 
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
-def user_path(text: str) -> Path:
-    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
-    return Path(text).expanduser()
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1, else argparse's one-line error."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="第13–15章 LSTM 原理, nn.LSTM, Embedding")
     parser.add_argument("--section", choices=["13", "14", "15"], help="run one chapter only")
-    parser.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT, help="where PNGs go")
+    parser.add_argument(
+        "--out-dir", type=support.user_path, default=DEFAULT_OUT, help="where PNGs go"
+    )
     parser.add_argument(
         "--threads",
-        type=positive_int,
+        type=support.positive_int,
         default=DEFAULT_THREADS,
         help="CPU threads (default: %(default)s): these small models run fastest on one, "
         "see MEASUREMENTS.md",
@@ -676,7 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> None:
-    args = build_parser().parse_args(command_line(argv))
+    args = build_parser().parse_args(support.command_line(argv))
     torch.set_num_threads(args.threads)
     torch.set_printoptions(precision=4)
     if args.section in (None, "13"):  # §13 in the book's order

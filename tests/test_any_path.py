@@ -36,8 +36,8 @@ def test_ch12_with_no_arguments_in_a_chinese_folder(
     chinese_folder, windows_opencv, monkeypatch, capsys
 ):
     """No arguments, but Python (and so matplotlib's sample photo) under C:\\Users\\张三\\…"""
-    photo = shutil.copy(im.sample_photo_path(), chinese_folder / "示例照片.jpg")
-    monkeypatch.setattr(im, "sample_photo_path", lambda: photo)
+    photo = shutil.copy(im.support.sample_photo_path(), chinese_folder / "示例照片.jpg")
+    monkeypatch.setattr(im.support, "sample_photo_path", lambda: photo)
     out_dir = chinese_folder / "输出"
     assert im.main(["--out-dir", str(out_dir)]) == 0, capsys.readouterr().err
     assert len(list((out_dir / "12.8_frames").glob("*.png"))) == 6
@@ -47,21 +47,21 @@ def test_ch12_with_no_arguments_in_a_chinese_folder(
 
 
 def test_ch12_image_and_video_with_chinese_names(chinese_folder, windows_opencv, capsys):
-    photo = shutil.copy(im.sample_photo_path(), chinese_folder / "我的照片.jpg")
+    photo = shutil.copy(im.support.sample_photo_path(), chinese_folder / "我的照片.jpg")
     video = im.write_moving_square_video(chinese_folder / "我的视频.avi", frames=12)
     assert im.count_frames(video) == 12
     for section in ("12.3", "12.8"):
         args = ["--section", section, "--image", str(photo), "--video", str(video)]
         assert im.main([*args, "--out-dir", str(chinese_folder / "图")]) == 0
     frames = sorted((chinese_folder / "图" / "12.8_frames").glob("*.png"))
-    assert len(frames) == 3 and im.read_image(frames[0]).shape == (120, 160, 3)
+    assert len(frames) == 3 and im.support.read_image(frames[0]).shape == (120, 160, 3)
     assert "§12.3" in capsys.readouterr().out
 
 
 def test_ch12_a_failed_write_is_one_line(chinese_folder, monkeypatch):
     monkeypatch.setattr(cv2, "imencode", lambda ext, img, *a: (False, None))
-    with pytest.raises(im.ImageError, match="cannot encode"):
-        im.write_image(chinese_folder / "x.png", np.zeros((4, 4), np.uint8))
+    with pytest.raises(im.support.DataError, match="cannot encode"):
+        im.support.write_image(chinese_folder / "x.png", np.zeros((4, 4), np.uint8))
     assert list(chinese_folder.iterdir()) == []
 
 
@@ -110,10 +110,10 @@ def _chapter_writers():
     from ch16_textcls import textcls
 
     return {
-        "ch05": optim.write_atomic,
-        "ch06": regression.write_atomic,
+        "ch05": optim.support.write_atomic,
+        "ch06": regression.support.write_atomic,
         "ch11": support.write_atomic,
-        "ch14": lstm.write_atomic,
+        "ch14": lstm.support.write_atomic,
         "ch16": textcls.write_atomic,  # the chapter's one writer (metrics and the recipe use it)
     }
 

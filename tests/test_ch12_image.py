@@ -8,16 +8,16 @@ from ch12_image import image as im
 
 @pytest.fixture(scope="module")
 def photo():
-    return im.read_image(im.sample_photo_path())
+    return im.support.read_image(im.support.sample_photo_path())
 
 
 def test_unreadable_image_names_the_path(tmp_path):
     bad = tmp_path / "not_an_image.png"
     bad.write_text("hello")
-    with pytest.raises(im.ImageError, match="not_an_image.png"):
-        im.read_image(bad)
-    with pytest.raises(im.ImageError, match="missing.jpg"):
-        im.read_image(tmp_path / "missing.jpg")
+    with pytest.raises(im.support.DataError, match="not_an_image.png"):
+        im.support.read_image(bad)
+    with pytest.raises(im.support.DataError, match="missing.jpg"):
+        im.support.read_image(tmp_path / "missing.jpg")
 
 
 def test_main_reports_a_bad_image_in_one_line(tmp_path, capsys):
@@ -247,7 +247,7 @@ def test_12_8_video_frames(tmp_path):
 def test_12_8_unopenable_video(tmp_path):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video")
-    with pytest.raises(im.ImageError, match="bad.mp4"):
+    with pytest.raises(im.support.DataError, match="bad.mp4"):
         im.count_frames(bad)
 
 

@@ -43,7 +43,7 @@ def machine(monkeypatch):
 def test_auto_prefers_cuda_then_mps_then_cpu(machine, module, cuda, mps, expected):
     machine(cuda=cuda, mps=mps)
     assert module.device_option("auto") == expected
-    assert tensor.auto_device(tensor.hardware_report()) == expected
+    assert tensor.device_for(tensor.hardware_report()) == expected
 
 
 @pytest.mark.parametrize("name", PARSERS)
