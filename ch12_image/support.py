@@ -2,7 +2,7 @@
 
 The plumbing this chapter's scripts share, kept out of the book file so that it holds the book.
 It imports nothing of the chapter. A function found in several chapters' support files is the
-same text in each (tests/test_book_order.py compares them): a fix is one change, copied.
+same text in each (tests/test_three_layers.py compares them): a fix is one change, copied.
 """
 
 import contextlib

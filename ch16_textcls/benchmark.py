@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # this chapter's modules, from any folder
 
+import support  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from bilstm import BiLSTMClassifier, bucketed_batches, pad_batch  # noqa: E402
-from textcls import DEVICE_HELP, device_option  # noqa: E402
 
 
 def synthetic_corpus(n=4096, vocab=30000, max_len=400, seed=0):
@@ -69,7 +69,10 @@ def main(argv=None) -> None:
     p.add_argument("--max-lens", type=int, nargs="+", default=[200, 400])
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument(
-        "--device", type=device_option, default="auto", help=DEVICE_HELP + " (default: auto)"
+        "--device",
+        type=support.device_option,
+        default="auto",
+        help=support.DEVICE_HELP + " (default: auto)",
     )
     args = p.parse_args(argv)
     device = torch.device(args.device)

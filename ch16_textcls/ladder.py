@@ -4,7 +4,7 @@
     python ch16_textcls/ladder.py --rungs book minibatch --limit 500 --epochs 1   # a quick look
     python ch16_textcls/ladder.py --plot-only      # redraw the table and PNG from saved results
 
-One run of textcls.py per rung, each adding one change to the one before, all on the bydate
+One run per rung (the book's textcls.py, then fast_recipe.py), each adding one change to the one before, all on the bydate
 split (headers stripped): test accuracy, training time and the command. Results are saved as
 JSON in OUT_DIR/ladder/ as each rung ends, then a Markdown table and ladder.png are written.
 """
@@ -16,18 +16,15 @@ import time
 from pathlib import Path
 
 import fast_recipe
+import support
 import textcls
-from metrics import save_png, write_atomic
+from support import save_png, write_atomic
 
 BOOK_NET = ["--layers", "2", "--no-bidirectional", "--embed-dim", "100", "--hidden", "100"]
 PLAIN = ["--embed-init", "random", "--distill", "0"]
-# (name, what it adds, textcls.py arguments)
+# (name, what it adds, fast_recipe.py arguments; the book's rung runs textcls.py)
 RUNGS = [
-    (
-        "book",
-        "书中的模型与训练 the book's LSTMNet, SGD on one message at a time",
-        ["--recipe", "book"],
-    ),
+    ("book", "书中的模型与训练 the book's LSTMNet, SGD on one message at a time", []),
     ("minibatch", "+ 小批量与 AdamW mini-batches and AdamW", [*BOOK_NET, "--pool", "last", *PLAIN]),
     ("pool", "+ 按时间池化 pooling over time", [*BOOK_NET, "--pool", "maxmean", *PLAIN]),
     ("bidirectional", "+ 双向 bidirectional (1 layer, 64 per direction)", PLAIN),
@@ -40,10 +37,16 @@ DEFAULT_OUT = textcls.DEFAULT_OUT
 def run_rung(name: str, extra: list[str], common: list[str]) -> dict:
     """Train one rung in this process (each recipe sets its own threads); returns what the
     table needs."""
-    on_bydate = [*extra, "--corpus", "20news-bydate"]
     start = time.perf_counter()
-    result = fast_recipe.run(fast_recipe.parse([*on_bydate, *common]))
-    shown = " ".join(on_bydate if name == "book" else extra)  # bydate is the fast default
+    if name == "book":
+        argv = ["--corpus", "20news-bydate", *common]
+        args = textcls.build_parser().parse_args(argv + ([] if "--limit" in argv else ["--full"]))
+        data_dir = support.resolve_data_dir(args.data_dir)
+        result = textcls.run_book(textcls.settings_of(args), data_dir, args.out_dir)
+        command = "python ch16_textcls/textcls.py --full --corpus 20news-bydate"
+    else:
+        result = fast_recipe.run(fast_recipe.parse([*extra, "--corpus", "20news-bydate", *common]))
+        command = f"python ch16_textcls/fast_recipe.py {' '.join(extra)}"  # bydate: its default
     return dict(
         name=name,
         acc=result["acc"],
@@ -51,7 +54,7 @@ def run_rung(name: str, extra: list[str], common: list[str]) -> dict:
         run_seconds=time.perf_counter() - start,
         bow_acc=result.get("bow_acc"),
         ensemble_acc=result.get("ensemble_acc"),
-        command=f"python ch16_textcls/textcls.py {shown}".strip(),
+        command=command.strip(),
         is_sample=result["is_sample"],
     )
 
@@ -148,18 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--epochs",
-        type=textcls.positive_int,
+        type=support.positive_int,
         default=None,
         help="passed to every rung (default: each recipe's own)",
     )
     p.add_argument(
         "--limit",
-        type=textcls.positive_int,
+        type=support.positive_int,
         default=None,
         help="passed to every rung: train on the first N documents",
     )
-    p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
-    p.add_argument("--out-dir", type=textcls.user_path, default=DEFAULT_OUT)
+    p.add_argument("--data-dir", type=support.user_path, help="default: $BOOK_DATA_DIR, else data/")
+    p.add_argument("--out-dir", type=support.user_path, default=DEFAULT_OUT)
     p.add_argument("--plot-only", action="store_true", help="redraw from saved results")
     return p
 
@@ -178,7 +181,7 @@ def main(argv=None) -> int:
             print(f"\n===== {name}: {what}", flush=True)
             try:
                 write_json(folder / f"{name}.json", run_rung(name, extra, common))
-            except textcls.DataError as err:
+            except support.DataError as err:
                 print(f"error: {err}", file=sys.stderr)
                 return 1
     results = load_results(folder)

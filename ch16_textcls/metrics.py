@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from textcls import write_atomic  # the chapter's one atomic writer (§16.7's save_state uses it)
+from support import save_png, tick_labels
 
 
 def accuracy(pred, truth) -> float:
@@ -27,25 +27,6 @@ def confusion_matrix(pred, truth, n_classes: int):
     for p, t in zip(pred, truth, strict=True):
         counts[t, p] += 1
     return counts
-
-
-CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC"]
-
-
-def tick_labels(names) -> tuple[list[str], str, str | None]:
-    """Class names for the axes, in a font that has their glyphs. Where matplotlib has no
-    Chinese font: the class numbers, and the table of which name each number is (the caller
-    prints it beside the figure's path; the title says the numbers are the table's)."""
-    from matplotlib import font_manager
-
-    if all(n.isascii() for n in names):
-        return list(names), "sans-serif", None
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    font = next((f for f in CJK_FONTS if f in installed), None)
-    if font:
-        return list(names), font, None
-    table = ", ".join(f"{k} = {n}" for k, n in enumerate(names))
-    return [str(k) for k in range(len(names))], "sans-serif", table
 
 
 def save_confusion(pred, truth, names, path: Path, title: str = "test set") -> Path:
@@ -77,9 +58,3 @@ def save_confusion(pred, truth, names, path: Path, title: str = "test set") -> P
     if table:
         print(f"类别编号 class numbers in {saved.name} (no Chinese font for the ticks): {table}")
     return saved
-
-
-def save_png(fig, path: Path, dpi: int = 100) -> Path:
-    """Write a matplotlib figure to a temporary name beside `path`, then rename: never a
-    half-written PNG."""
-    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi))

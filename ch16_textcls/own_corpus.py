@@ -1,9 +1,9 @@
 """第16章 用你自己的文本 · your own texts (not in the book): a table or a folder as a corpus.
 
-    python ch16_textcls/textcls.py --corpus 我的评论.csv          # text and label columns by name
-    python ch16_textcls/textcls.py --corpus tickets.tsv --text-column body --label-column queue
-    python ch16_textcls/textcls.py --corpus 文本/                 # 文本/<label>/<file>.txt
-    python ch16_textcls/textcls.py --corpus 我的评论.csv --predict "房间很干净"
+    python ch16_textcls/fast_recipe.py --corpus 我的评论.csv          # text and label columns by name
+    python ch16_textcls/fast_recipe.py --corpus tickets.tsv --text-column body --label-column queue
+    python ch16_textcls/fast_recipe.py --corpus 文本/                 # 文本/<label>/<file>.txt
+    python ch16_textcls/fast_recipe.py --corpus 我的评论.csv --predict "房间很干净"
 
 A CSV/TSV file, a JSON-lines file (one {"text": …, "label": …} per line) or a folder with one
 subfolder of .txt files per class. The encoding is found among UTF-8 (with or without BOM) and
@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
-from textcls import DataError
+from support import DataError
 
 TEXT_COLUMNS = ("text", "review", "content", "sentence")
 LABEL_COLUMNS = ("label", "category", "class")

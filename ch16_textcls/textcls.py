@@ -1,31 +1,22 @@
 """第16章 LSTM 文本分类 · LSTM text classification — the book's §16.1–16.7 in its order, runnable.
 
-    python ch16_textcls/textcls.py --recipe book --limit 2000       # the book's LSTM, a quick look
-    python ch16_textcls/textcls.py --recipe book                    # §16.4–16.6 in full (≈ 16 min)
-    python ch16_textcls/textcls.py --recipe book --corpus 20news-bydate   # the same on a fair split
-    python ch16_textcls/textcls.py                                  # the modern recipe (bydate)
-    python ch16_textcls/textcls.py --corpus chnsenticorp            # Chinese hotel reviews (jieba)
-    python ch16_textcls/textcls.py --predict "the shuttle reached orbit"   # uses the saved model
+    python ch16_textcls/textcls.py                          # the book's run on 2,000 messages (≈ 2 min)
+    python ch16_textcls/textcls.py --full                   # §16.4–16.6 in full (≈ 16 min, 2 cores)
+    python ch16_textcls/textcls.py --full --corpus 20news-bydate   # the same model on a fair split
 
-This file is the book's code, modernised, by section: §16.1 tensor shapes, §16.2 the corpus,
-the Keras Tokenizer and the book's split, §16.3 jieba, §16.4 the book's LSTMNet, §16.5 its
-training, §16.6 its evaluation, §16.7 the run. It imports no other file of this folder: copied
-alone, `--recipe book` runs. The modern recipe (the default `--recipe fast`) is fast_recipe.py,
-which builds on the pieces here; main() hands it the command line.
+The book's code, modernised, by section: §16.1 tensor shapes, §16.2 the corpus, the Keras
+Tokenizer and the book's split, §16.3 jieba, §16.4 the book's LSTMNet, §16.5 its training, §16.6
+its evaluation, §16.7 the run. Beyond the book, beside this file (they import it, never the
+other way round): fast_recipe.py (the modern recipe on a fair split, Chinese reviews, your own
+corpus, --predict), ladder.py, benchmark.py. support.py: files, devices, the command line.
 
 Data: python data/fetch.py 20news (20news-bydate, chinese); found through --data-dir, then
 $BOOK_DATA_DIR, then the repository's data/. Without it, the samples in DATA_DIR/samples/ are used.
 """
 
 import argparse
-import contextlib
 import csv
-import dataclasses
-import importlib.util
-import math
-import os
 import sys
-import tempfile
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -36,18 +27,18 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = REPO / "outputs" / "ch16"
+try:  # imported as ch16_textcls.textcls, else run or imported from this folder
+    from . import support
+except ImportError:
+    import support
+
+DEFAULT_OUT = support.REPO / "outputs" / "ch16"
 CORPORA = {
     "20news-bydate": ("20newsgroups/20news-bydate", "20news-bydate"),
     "20news": ("20newsgroups/news20/20_newsgroup", "20news"),
     "chnsenticorp": ("chinese/ChnSentiCorp_htl_all.csv", "chinese"),
     "waimai": ("chinese/waimai_10k.csv", "chinese"),
 }
-
-
-class DataError(Exception):
-    """Missing or unusable input: one line naming the file and the fix."""
 
 
 # ================================================================ §16.1 数据准备 tensor shapes
@@ -76,10 +67,6 @@ def print_section_16_1() -> None:
 # ================================================================ §16.2 数据源 the corpus
 
 
-def resolve_data_dir(arg: str | Path | None) -> Path:
-    return Path(arg or os.environ.get("BOOK_DATA_DIR") or REPO / "data").expanduser()
-
-
 def find_corpus(corpus: str, data_dir: Path) -> tuple[Path, bool]:
     """(path, is_sample): the full corpus if fetched, else the committed sample."""
     rel, fetch_name = CORPORA[corpus]
@@ -88,7 +75,7 @@ def find_corpus(corpus: str, data_dir: Path) -> tuple[Path, bool]:
     sample = data_dir / "samples" / rel  # the data folder's own sample: a copied chapter finds it
     if sample.exists():
         return sample, True
-    raise DataError(
+    raise support.DataError(
         f"{corpus} not found in {data_dir / rel} (nor the sample in {sample}) — "
         f"run: python data/fetch.py {fetch_name}, or point --data-dir / BOOK_DATA_DIR at a data folder"
     )
@@ -109,7 +96,7 @@ def load_folder(root: Path) -> tuple[list[str], list[int], list[str]]:
                 texts.append(read_message(f))
                 labels.append(len(names) - 1)
     if not texts:
-        raise DataError(f"no messages under {root} — run: python data/fetch.py 20news")
+        raise support.DataError(f"no messages under {root} — run: python data/fetch.py 20news")
     return texts, labels, names
 
 
@@ -388,6 +375,12 @@ def evaluate_book(model, x_test, y_test, n_classes: int, device="cpu") -> dict:
 # ================================================================ §16.7 源码 the book's run
 
 
+# the default run trains and tests on the first messages only: the book's full run is --full
+QUICK_LIMIT = 2000
+BOOK_RUN_COST = "≈ 16 min on 2 CPU cores for 20news"
+FULL_COMMAND = "python ch16_textcls/textcls.py --full"
+
+
 @dataclass(frozen=True)
 class BookSettings:
     """§16.2/§16.5's settings: the one source for the parser, --help and run_book()."""
@@ -398,7 +391,7 @@ class BookSettings:
     momentum: float = BOOK_MOMENTUM
     threads: int | None = 1  # a batch of one runs faster on one thread
     seed: int = 0
-    limit: int | None = None  # train and test on the first N messages: a look at the mechanics
+    limit: int | None = QUICK_LIMIT  # the first N messages (a look); None: all, as the book
     device: str = "auto"
 
 
@@ -413,7 +406,6 @@ class BookData(NamedTuple):
 
 
 BOOK_CORPORA = ("20news", "20news-bydate")
-BOOK_RUN_COST = "≈ 16 min on 2 CPU cores for 20news; try --limit 2000 first"
 
 
 def locate_corpus(corpus: str, data_dir: Path) -> tuple[Path, bool]:
@@ -486,22 +478,10 @@ def print_book_split(facts: dict, names: list[str]) -> None:
     )
 
 
-@contextlib.contextmanager
-def torch_threads(threads: int | None):
-    """Run a block on `threads` CPU threads (None: torch's choice), then restore the count:
-    the one place this chapter sets them."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads or before)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def run_book(settings: BookSettings, data_dir: Path, out_dir: Path) -> dict:
     """§16.4–16.6 as the book runs them: its LSTMNet, one epoch of SGD on one message at a time,
     then the test set, scored overall, per class and on the 400 messages its loop reads."""
-    with torch_threads(settings.threads):
+    with support.torch_threads(settings.threads):
         return _run_book(settings, data_dir, out_dir)
 
 
@@ -513,9 +493,10 @@ def _run_book(s: BookSettings, data_dir: Path, out_dir: Path) -> dict:
         x_test, y_test = x_test[: s.limit], y_test[: s.limit]
         print(
             f"--limit {s.limit}: the first {len(x_train)} training and {len(x_test)} test "
-            "messages (a look at the mechanics: the book's order puts one group first)"
+            "messages (a look at the mechanics: the book's order puts one group first); "
+            f"the book's full run: {FULL_COMMAND} ({BOOK_RUN_COST})"
         )
-    device = resolve_device(s.device)
+    device = support.resolve_device(s.device)
     torch.manual_seed(s.seed)
     model = LSTMNet(n_classes=len(data.names)).to(device)
     print(model)
@@ -558,255 +539,73 @@ def print_book_result(result: dict, names: list[str]) -> None:
     )
 
 
-def write_atomic(path: Path, write) -> Path:
-    """Call write(temporary path) beside `path`, then rename it into place: never a half-written
-    file, and the temporary never stays behind. The rename is retried for 2 s, while another
-    program (an indexer, an antivirus) holds the fresh file on Windows. This chapter's one
-    writer: the recipe's bundle, figures and tables use it too."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        deadline = time.monotonic() + 2.0
-        while True:
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
-
-
 def save_state(model: nn.Module, path: Path) -> Path:
     """The state_dict (§8's way), written atomically; torch.load(path, weights_only=True)."""
-    return write_atomic(path, lambda tmp: torch.save(model.state_dict(), tmp))
+    return support.write_atomic(path, lambda tmp: torch.save(model.state_dict(), tmp))
 
 
 # ================================================================ the command line
 
 
-DEVICE_HELP = "auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps"
+# ================================================================ main: the book's run
+
+# options of this file before the modern recipe was split off, and where they went
+MOVED = {
+    "--recipe": "python ch16_textcls/fast_recipe.py (the modern recipe)",
+    "--predict": "python ch16_textcls/fast_recipe.py --predict TEXT",
+    "--batch-size": "python ch16_textcls/fast_recipe.py --batch-size N (the book trains on 1)",
+}
 
 
-def auto_device() -> str:
-    """--device auto: an NVIDIA GPU, else Apple silicon's MPS, else the CPU."""
-    if torch.cuda.is_available():
-        return "cuda"
-    if torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def resolve_device(device: str) -> str:
-    return auto_device() if device == "auto" else device
-
-
-def device_option(text: str) -> str:
-    """--device, checked when parsed: 'auto' resolved, an unavailable device refused in one line.
-    (An op that MPS lacks stops with its name; PYTORCH_ENABLE_MPS_FALLBACK=1 runs it on the CPU.)"""
-    if text == "auto":
-        return auto_device()
-    try:
-        device = torch.device(text)
-    except RuntimeError:
-        raise argparse.ArgumentTypeError(f"unknown device {text!r}: use {DEVICE_HELP}") from None
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise argparse.ArgumentTypeError(
-                "CUDA is not available (a CPU build of torch, or no NVIDIA GPU) — use auto or cpu"
-            )
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise argparse.ArgumentTypeError(
-                f"no {text}: this machine has {torch.cuda.device_count()} CUDA device(s)"
-            )
-    elif device.type == "mps" and not torch.backends.mps.is_available():
-        raise argparse.ArgumentTypeError("Apple MPS is not available here — use auto or cpu")
-    elif device.type not in ("cpu", "cuda", "mps"):
-        raise argparse.ArgumentTypeError(f"unsupported device {text!r}: use {DEVICE_HELP}")
-    return str(device)
-
-
-def user_path(text: str) -> Path:
-    """A path option with `~` expanded: cmd.exe, PowerShell and quoted arguments leave it as is."""
-    return Path(text).expanduser()
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1, else argparse's one-line error."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not 0 < value < math.inf:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
-    return value
-
-
-def fraction(text: str) -> float:
-    """argparse type: a share between 0 and 1 (both included)."""
-    value = float(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {text}")
-    return value
-
-
-def settings_from(cls, args: argparse.Namespace):
-    """The namespace turned into a settings dataclass once, in main(): every option the reader
-    gave (not None) replaces the dataclass's default."""
-    given = {
-        f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if hasattr(args, f.name)
-    }
-    return cls(**{k: v for k, v in given.items() if v is not None})
-
-
-def shared_help(key: str, fast_defaults: dict | None) -> str:
-    book = BOOK_BATCH if key == "batch_size" else getattr(BookSettings, key)  # always 1
-    if fast_defaults is None:
-        return f"(default: {book})"
-    return f"(default: fast recipe {fast_defaults[key]}, book recipe {book})"
-
-
-def build_parser(fast_defaults: dict | None = None) -> argparse.ArgumentParser:
-    """The book recipe's command line. fast_recipe.py builds on it (passing its own defaults for
-    the options both recipes share, so --help shows each) and adds the modern recipe's options."""
+def build_parser() -> argparse.ArgumentParser:
+    d, s = BookSettings(), support
     p = argparse.ArgumentParser(
-        description="第16章 LSTM 文本分类 LSTM text classification: the book's LSTMNet (--recipe "
-        "book) and a modern recipe (--recipe fast, the default, in fast_recipe.py) on 20 "
-        "Newsgroups and Chinese reviews"
+        description="第16章 LSTM 文本分类: the book's LSTMNet trained and tested as §16.4–16.6 do",
+        epilog="beyond the book: fast_recipe.py (the modern recipe, --predict), ladder.py, "
+        "benchmark.py",
     )
-    p.add_argument(
-        "--recipe",
-        choices=["fast", "book"],
-        default="fast",
-        help="fast: fair split, bag-of-words baseline, BiLSTM and their ensemble (fast_recipe.py); "
-        f"book: §16.4–16.6 as printed, with the book's split examined ({BOOK_RUN_COST})",
-    )
-    corpora = list(CORPORA) if fast_defaults else list(BOOK_CORPORA)
-    own = "; or your own CSV/TSV/JSONL file or folder (fast_recipe)" if fast_defaults else ""
-    p.add_argument(
-        "--corpus",
-        choices=None if fast_defaults else corpora,
-        default=None,
-        metavar="{" + ",".join(corpora) + "} or PATH" if fast_defaults else None,
-        help=shared_help("corpus", fast_defaults) + own,
-    )
-    p.add_argument(
-        "--epochs", type=positive_int, default=None, help=shared_help("epochs", fast_defaults)
-    )
-    p.add_argument(
-        "--batch-size",
-        type=positive_int,
-        default=None,
-        help=shared_help("batch_size", fast_defaults) + "; the book recipe always uses 1",
-    )
-    p.add_argument(
-        "--lr",
-        type=positive_float,
-        default=None,
-        help="AdamW / SGD step " + shared_help("lr", fast_defaults),
-    )
-    p.add_argument(
-        "--threads",
-        type=positive_int,
-        default=None,
-        help="CPU threads (default: 1 for the book recipe, whose batch of one runs faster on "
-        "one thread; torch's choice for the fast recipe)",
-    )
-    p.add_argument("--seed", type=non_negative_int, default=None, help="(default: 0)")
-    p.add_argument(
+    add = p.add_argument
+    add("--corpus", choices=BOOK_CORPORA, default=d.corpus, help="(default: %(default)s)")
+    add("--epochs", type=s.positive_int, default=d.epochs, help="(default: %(default)s)")
+    add("--lr", type=s.positive_float, default=d.lr, help="SGD step (default: %(default)s)")
+    add("--threads", type=s.positive_int, default=d.threads, help="(default: %(default)s)")
+    add("--seed", type=s.non_negative_int, default=d.seed, help="(default: %(default)s)")
+    add(
         "--limit",
-        type=positive_int,
-        default=None,
-        help="train on the first N documents (the book recipe: test on the first N too)",
+        type=s.positive_int,
+        default=d.limit,
+        help="train and test on the first N messages (default: %(default)s)",
     )
-    p.add_argument("--data-dir", default=None, help="default: $BOOK_DATA_DIR, else data/")
-    p.add_argument(
-        "--device", type=device_option, default="auto", help=DEVICE_HELP + " (default: auto)"
-    )
-    p.add_argument("--out-dir", type=user_path, default=DEFAULT_OUT)
+    add("--full", action="store_true", help=f"every message, as the book ({BOOK_RUN_COST})")
+    add("--data-dir", type=s.user_path, help="default: $BOOK_DATA_DIR, else data/")
+    add("--device", type=s.device_option, default=d.device, help=s.DEVICE_HELP)
+    add("--out-dir", type=s.user_path, default=DEFAULT_OUT, help="default: outputs/ch16")
     return p
 
 
-def book_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> BookSettings:
-    if args.corpus is not None and args.corpus not in BOOK_CORPORA:
-        parser.error("--recipe book runs on --corpus 20news (the book's) or 20news-bydate")
-    if args.batch_size not in (None, BOOK_BATCH):
-        parser.error("--recipe book trains on one message at a time (--batch-size 1)")
-    return settings_from(BookSettings, args)
-
-
-def chosen_recipe(argv: list[str]) -> str:
-    probe = argparse.ArgumentParser(add_help=False)
-    probe.add_argument("--recipe", default="fast")
-    return probe.parse_known_args(argv)[0].recipe
-
-
-def command_line(argv: list[str] | None) -> list[str]:
-    """argv, or the script's own arguments; inside a Jupyter kernel none (sys.argv there is the
-    kernel's own `-f kernel.json`)."""
-    if argv is not None:
-        return list(argv)
-    return [] if "ipykernel" in sys.modules else sys.argv[1:]
-
-
-def recipe_module():
-    """fast_recipe.py beside this file (the modern recipe, beyond the book), loaded by its path
-    with `import textcls` inside it bound to this very module (this file may be imported as a
-    package module, from outside its folder). None when a reader copied textcls.py alone."""
-    this = sys.modules[__name__]
-    path = Path(__file__).with_name("fast_recipe.py")
-    if getattr(this, "_fast_recipe", None) is None and path.is_file():
-        previous = sys.modules.get("textcls")
-        sys.modules["textcls"] = this
-        try:
-            spec = importlib.util.spec_from_file_location("fast_recipe", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-        finally:
-            if previous is not None:
-                sys.modules["textcls"] = previous
-        this._fast_recipe = module
-    return getattr(this, "_fast_recipe", None)
+def settings_of(args: argparse.Namespace) -> BookSettings:
+    return BookSettings(
+        corpus=args.corpus,
+        epochs=args.epochs,
+        lr=args.lr,
+        threads=args.threads,
+        seed=args.seed,
+        limit=None if args.full else args.limit,
+        device=args.device,
+    )
 
 
 def main(argv=None) -> int:
-    argv = command_line(argv)
-    if chosen_recipe(argv) != "book":  # the default, and --help: the parser with both recipes
-        fast_recipe = recipe_module()
-        if fast_recipe is None:
-            print(
-                "error: the modern recipe (fast_recipe.py) is not beside this file — "
-                "run with --recipe book, or copy the whole ch16_textcls folder",
-                file=sys.stderr,
-            )
-            return 1
-        return fast_recipe.main(argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    settings = book_settings(parser, args)
+    argv = support.command_line(argv)
+    support.refuse_moved_options(argv, MOVED)
+    args = build_parser().parse_args(argv)
+    settings = settings_of(args)
     try:
         print_section_16_1()
         print_section_16_3()
-        run_book(settings, resolve_data_dir(args.data_dir), args.out_dir)
+        run_book(settings, support.resolve_data_dir(args.data_dir), args.out_dir)
         print_section_16_6_listing()
-    except DataError as err:
+    except support.DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0

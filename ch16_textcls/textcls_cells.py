@@ -8,10 +8,11 @@
 
 # %%
 import fast_recipe
+import support
 import textcls
 from IPython.display import Image
 
-DATA, OUT = textcls.resolve_data_dir(None), textcls.DEFAULT_OUT
+DATA, OUT = support.resolve_data_dir(None), textcls.DEFAULT_OUT
 LIMIT = 300  # None: every message (the book's run takes ≈ 16 min on 2 cores)
 
 # %% [markdown]
@@ -30,8 +31,8 @@ textcls.print_section_16_3()
 # %% [markdown]
 # ## §16.2 + §16.4–16.6 书中的模型、训练与测试 the book's LSTMNet, its training and test
 # 勘误：书中的划分让测试集只有最后四个组；§16.6 印的 9140/10000 是 §11.5 的 MNIST 结果。
-# 完整命令 full command：笔记本里 in a notebook `!python textcls.py --recipe book`，终端里 in a terminal
-# `python ch16_textcls/textcls.py --recipe book`。
+# 完整命令 full command（≈ 16 分钟 min）：笔记本里 in a notebook `!python textcls.py --full`，终端里 in a
+# terminal `python ch16_textcls/textcls.py --full`。
 
 # %%
 book = textcls.run_book(textcls.BookSettings(limit=LIMIT), DATA, OUT)
@@ -46,7 +47,7 @@ textcls.print_section_16_6_listing()
 # %% [markdown]
 # ## 书外 beyond the book: 现代配方 the modern recipe
 # 公平划分、TF-IDF 基线、BiLSTM 与集成；完整命令（bydate，≈ 7 分钟）full command：笔记本里 in a notebook
-# `!python textcls.py`，终端里 in a terminal `python ch16_textcls/textcls.py`。
+# `!python fast_recipe.py`，终端里 in a terminal `python ch16_textcls/fast_recipe.py`。
 
 # %%
 recipe = fast_recipe.Recipe(epochs=1, limit=LIMIT)

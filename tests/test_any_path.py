@@ -114,7 +114,7 @@ def _chapter_writers():
         "ch06": regression.support.write_atomic,
         "ch11": support.write_atomic,
         "ch14": lstm.support.write_atomic,
-        "ch16": textcls.write_atomic,  # the chapter's one writer (metrics and the recipe use it)
+        "ch16": textcls.support.write_atomic,
     }
 
 

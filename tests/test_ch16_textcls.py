@@ -15,10 +15,11 @@ import torch.nn.functional as F
 # the chapter's modules import each other by name, as a reader's copied folder does: the tests
 # import them the same way, so that each is loaded once
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ch16_textcls"))
-tc, bilstm, bow, distill, ensemble, fast_recipe, metrics, vocabulary, wordvec = (
+tc, support, bilstm, bow, distill, ensemble, fast_recipe, metrics, vocabulary, wordvec = (
     importlib.import_module(name)
     for name in (
         "textcls",
+        "support",
         "bilstm",
         "bow",
         "distill",
@@ -30,7 +31,7 @@ tc, bilstm, bow, distill, ensemble, fast_recipe, metrics, vocabulary, wordvec = 
     )
 )
 
-SAMPLES = tc.REPO / "data" / "samples"
+SAMPLES = support.REPO / "data" / "samples"
 NEWS20 = SAMPLES / "20newsgroups" / "news20" / "20_newsgroup"
 
 
@@ -184,7 +185,7 @@ def test_training_lowers_the_loss_and_save_predict_round_trip(tmp_path):
 
 
 def test_predict_without_a_model_is_one_line(tmp_path, capsys):
-    code = tc.main(["--out-dir", str(tmp_path), "--predict", "hello"])
+    code = fast_recipe.main(["--out-dir", str(tmp_path), "--predict", "hello"])
     err = capsys.readouterr().err
     assert code == 1 and "train first" in err and len(err.strip().splitlines()) == 1
 
@@ -210,14 +211,15 @@ def test_stratified_split_keeps_class_shares():
 
 
 def test_book_recipe_on_the_sample_runs(capsys, samples_only):
-    assert tc.main(["--recipe", "book", "--data-dir", samples_only]) == 0
+    assert tc.main(["--data-dir", samples_only]) == 0  # the default run is the book's
     out = capsys.readouterr().out
     assert "never occur in training" in out and "using the sample" in out
+    assert "§16.6" in out and tc.FULL_COMMAND in out  # a short run, and the full one's command
 
 
 @pytest.mark.fulldata
 def test_book_split_on_the_full_corpus(book):
-    root, is_sample = tc.find_corpus("20news", tc.resolve_data_dir(None))
+    root, is_sample = tc.find_corpus("20news", support.resolve_data_dir(None))
     assert not is_sample
     texts, labels, names = tc.load_folder(root)
     facts = tc.examine_book(texts, labels, names)
@@ -240,7 +242,7 @@ def test_benchmark_prints_a_table():
     import subprocess
     import sys
 
-    script = tc.REPO / "ch16_textcls" / "benchmark.py"
+    script = support.REPO / "ch16_textcls" / "benchmark.py"
     out = subprocess.run(
         [
             sys.executable,
@@ -355,7 +357,7 @@ def test_the_chinese_corpora_say_what_copies_they_hold(capsys):
     """waimai_10k: 14 rows are exact copies of another row (all seven pairs carry both labels),
     and 8 more rows match another once full-width commas are read as commas; ChnSentiCorp has
     no two reviews alike, so its split is the one it always had."""
-    data_dir = tc.resolve_data_dir(None)
+    data_dir = support.resolve_data_dir(None)
     waimai = fast_recipe.prepare(fast_recipe.Recipe(corpus="waimai"), data_dir)
     out = capsys.readouterr().out
     assert not waimai.is_sample
@@ -501,7 +503,7 @@ def test_training_with_a_teacher_learns_the_task():
 
 def test_a_teacher_weight_outside_0_to_1_is_one_line(capsys):
     with pytest.raises(SystemExit) as exit_:
-        tc.main(["--distill", "1.5", "--data-dir", "/nonexistent", "--limit", "40"])
+        fast_recipe.main(["--distill", "1.5", "--data-dir", "/nonexistent", "--limit", "40"])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "between 0 and 1" in err
     assert "error: argument --distill" in err.strip().splitlines()[-1]
@@ -607,7 +609,7 @@ def test_defaults_are_one_source_for_command_line_and_functions():
     """The parser leaves every default to the settings dataclasses; the functions' own keyword
     defaults agree with them, and --help shows them."""
     recipe = fast_recipe.parse([]).settings
-    assert recipe.device == tc.auto_device()  # --device auto is resolved when parsed
+    assert recipe.device == support.auto_device()  # --device auto is resolved when parsed
     assert dataclasses.replace(recipe, device="auto") == fast_recipe.Recipe()
     fast = dataclasses.asdict(recipe)
     for fn in (bilstm.BiLSTMClassifier.__init__, vocabulary.encode):
@@ -620,17 +622,14 @@ def test_defaults_are_one_source_for_command_line_and_functions():
         bilstm.HIDDEN,
         None,
     )
-    book = fast_recipe.parse(["--recipe", "book"]).settings
-    book = dataclasses.replace(book, device="auto")
+    args = tc.build_parser().parse_args([])
+    book = dataclasses.replace(tc.settings_of(args), device="auto")
     assert book == tc.BookSettings() and (book.corpus, book.epochs, book.lr) == ("20news", 1, 0.01)
     assert book.lr == inspect.signature(tc.train_book).parameters["lr"].default
-    parsed = tc.settings_from(tc.BookSettings, tc.build_parser().parse_args([]))
-    assert dataclasses.replace(parsed, device="auto") == book
+    assert book.limit == tc.QUICK_LIMIT  # the default run is short; --full is the book's
+    assert tc.settings_of(tc.build_parser().parse_args(["--full"])).limit is None
     shown = " ".join(fast_recipe.build_parser().format_help().split())
-    assert (
-        f"(default: {bilstm.HIDDEN})" in shown
-        and "fast recipe 20news-bydate, book recipe 20news" in shown
-    )
+    assert f"(default: {bilstm.HIDDEN})" in shown
 
 
 def test_parsed_options_reach_the_settings():
@@ -638,42 +637,50 @@ def test_parsed_options_reach_the_settings():
     assert (recipe.hidden, recipe.bidirectional, recipe.distill) == (32, False, 0.0)
     assert fast_recipe.teacher_weight(fast_recipe.Recipe(), chinese=True) == 0.0
     assert fast_recipe.teacher_weight(fast_recipe.Recipe(), chinese=False) == bilstm.DISTILL
-    book = fast_recipe.parse(["--recipe", "book", "--corpus", "20news-bydate", "--lr", "0.1"])
-    assert (book.settings.corpus, book.settings.lr) == ("20news-bydate", 0.1)
+    book = tc.settings_of(
+        tc.build_parser().parse_args(["--corpus", "20news-bydate", "--lr", "0.1"])
+    )
+    assert (book.corpus, book.lr) == ("20news-bydate", 0.1)
 
 
-def test_the_book_recipe_refuses_the_modern_recipes_options(capsys):
+def test_the_book_file_refuses_the_modern_recipes_options(capsys):
     with pytest.raises(SystemExit):
-        tc.main(["--recipe", "book", "--hidden", "32"])
+        tc.main(["--hidden", "32"])
     assert "unrecognized arguments: --hidden 32" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        fast_recipe.main(["--recipe", "book", "--hidden", "32"])
-    assert "--hidden is an option of --recipe fast" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        tc.main(["--recipe", "book", "--corpus", "chnsenticorp"])
+        tc.main(["--corpus", "chnsenticorp"])
     assert "invalid choice" in capsys.readouterr().err
+    for moved in ("--recipe", "--predict", "--batch-size"):
+        with pytest.raises(SystemExit) as stop:
+            tc.main([moved, "x"])
+        assert "fast_recipe.py" in str(stop.value.code) and moved in str(stop.value.code)
 
 
-def test_textcls_is_the_book_and_imports_no_sibling():
+def test_textcls_is_the_book_and_imports_no_sibling_but_its_support():
     """Every import arrow points from beyond-the-book to the book: textcls.py imports only
-    third-party packages at module level (main() hands the modern recipe its command line)."""
+    third-party packages and the chapter's support.py."""
     folder = Path(tc.__file__).parent
     siblings = {p.stem for p in folder.glob("*.py")}
     tree = ast.parse(Path(tc.__file__).read_text(encoding="utf-8"))
-    top_level = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    top_level = [
+        n
+        for node in tree.body
+        for n in ([node] if not isinstance(node, ast.Try) else [*node.body, *node.handlers[0].body])
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+    ]
     names = {a.name.split(".")[0] for n in top_level for a in n.names} | {
         (n.module or "").split(".")[0] for n in top_level if isinstance(n, ast.ImportFrom)
     }
-    assert not names & siblings, names & siblings
+    assert names & siblings == {"support"}, names & siblings
     assert "sys.path" not in Path(tc.__file__).read_text(encoding="utf-8")
 
 
 def test_one_writer_and_one_thread_setter_in_the_chapter():
     folder = Path(tc.__file__).parent
     sources = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.py")}
-    assert [n for n, text in sources.items() if "os.replace(" in text] == ["textcls.py"]
+    assert [n for n, text in sources.items() if "os.replace(" in text] == ["support.py"]
     setters = [n for n, text in sources.items() if "set_num_threads(" in text]
-    assert setters == ["textcls.py"], setters
+    assert setters == ["support.py"], setters
     assert sum(text.count("set_num_threads(") for text in sources.values()) == 2  # set, restore
 
 
@@ -682,7 +689,7 @@ def test_book_recipe_measured_against_the_books_16_6(book, tmp_path):
     """§16.4–16.6 as printed, one epoch (≈ 16 min on 2 cores): the book's 9140/10000 is §11.5's
     MNIST number; three of the four test groups never occur in training, so the split allows
     at most the 25% of talk.politics.guns."""
-    result = tc.run_book(tc.BookSettings(), tc.resolve_data_dir(None), tmp_path)
+    result = tc.run_book(tc.BookSettings(limit=None), support.resolve_data_dir(None), tmp_path)
     assert not result["is_sample"]
     book.changed(
         "16.6",
@@ -710,7 +717,7 @@ def test_ladder_runs_two_rungs_and_writes_the_table_and_png(tmp_path, samples_on
     run = subprocess.run(
         [
             sys.executable,
-            str(tc.REPO / "ch16_textcls" / "ladder.py"),
+            str(support.REPO / "ch16_textcls" / "ladder.py"),
             "--rungs",
             "book",
             "minibatch",
@@ -732,7 +739,7 @@ def test_ladder_runs_two_rungs_and_writes_the_table_and_png(tmp_path, samples_on
     assert run.returncode == 0, run.stderr[-2000:]
     rows = [line for line in run.stdout.splitlines() if line.startswith("| ")]
     assert len(rows) == 3  # header and two rungs
-    assert "--recipe book --corpus 20news-bydate" in rows[1] and "--pool last" in rows[2]
+    assert "textcls.py --full --corpus 20news-bydate" in rows[1] and "--pool last" in rows[2]
     assert (tmp_path / "ladder" / "ladder.png").stat().st_size > 10000
 
 
@@ -771,11 +778,16 @@ def test_own_chinese_csv_trains_and_predicts_its_labels(encoding, read_as, tmp_p
     assert f"({read_as})" in capsys.readouterr().out
     out = tmp_path / "输出"
     args = ["--corpus", str(path), "--epochs", "1", "--out-dir", str(out), "--distill", "0"]
-    assert tc.main(args) == 0
+    assert fast_recipe.main(args) == 0
     printed = capsys.readouterr().out
     assert "3 labels" in printed and "TF-IDF" in printed
     assert (out / "own" / "我的 评论" / "confusion.png").is_file()
-    assert tc.main(["--corpus", str(path), "--out-dir", str(out), "--predict", "股票市场利率"]) == 0
+    assert (
+        fast_recipe.main(
+            ["--corpus", str(path), "--out-dir", str(out), "--predict", "股票市场利率"]
+        )
+        == 0
+    )
     answers = capsys.readouterr().out.split()
     assert answers[1] in TOPICS  # the top answer is one of the reader's labels
 
@@ -818,7 +830,7 @@ def test_own_jsonl_tsv_and_folder_corpora_read_alike(tmp_path):
 def test_own_corpus_bad_tables_are_one_line(content, message, tmp_path, capsys):
     path = tmp_path / "t.csv"
     path.write_text(content, encoding="utf-8")
-    assert tc.main(["--corpus", str(path), "--out-dir", str(tmp_path)]) == 1
+    assert fast_recipe.main(["--corpus", str(path), "--out-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1, err
 
@@ -834,9 +846,12 @@ def test_own_corpus_empty_texts_are_dropped_and_counted(tmp_path, capsys):
 def test_own_corpus_that_is_not_text_is_one_line(tmp_path, capsys):
     path = tmp_path / "图.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
-    assert tc.main(["--corpus", str(path), "--out-dir", str(tmp_path)]) == 1
+    assert fast_recipe.main(["--corpus", str(path), "--out-dir", str(tmp_path)]) == 1
     assert "is not a text file" in capsys.readouterr().err
-    assert tc.main(["--corpus", str(tmp_path / "missing.csv"), "--out-dir", str(tmp_path)]) == 1
+    assert (
+        fast_recipe.main(["--corpus", str(tmp_path / "missing.csv"), "--out-dir", str(tmp_path)])
+        == 1
+    )
     assert "not found" in capsys.readouterr().err
 
 
@@ -994,7 +1009,7 @@ def test_confusion_without_a_chinese_font_prints_which_name_each_number_is(
     """Sorted by name the classes read 一 七 三 …: tick "0" is 一, and the run says so."""
     from matplotlib import font_manager
 
-    no_cjk = [f for f in font_manager.fontManager.ttflist if f.name not in metrics.CJK_FONTS]
+    no_cjk = [f for f in font_manager.fontManager.ttflist if f.name not in support.CJK_FONTS]
     monkeypatch.setattr(font_manager.fontManager, "ttflist", no_cjk)
     figures = []
     real_save = metrics.save_png
@@ -1045,6 +1060,6 @@ def test_the_books_sequences_differ_in_length(samples_only, capsys, book):
 @pytest.mark.fulldata
 def test_the_books_sequences_on_the_full_corpus_are_as_the_readme_says():
     """ch16 README erratum 5: 358 word ids on average and 27,437 at most, over the 19,997."""
-    lengths, is_sample = _book_lengths(tc.resolve_data_dir(None))
+    lengths, is_sample = _book_lengths(support.resolve_data_dir(None))
     assert not is_sample
     assert round(sum(lengths) / len(lengths)) == 358 and max(lengths) == 27437

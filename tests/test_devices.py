@@ -12,6 +12,7 @@ from ch11_mnist import benchmark as mnist_benchmark
 from ch11_mnist import compare, fast_recipe, mnist, own_data
 from ch11_mnist import support as mnist_support
 from ch16_textcls import benchmark as text_benchmark
+from ch16_textcls import fast_recipe as text_recipe
 from ch16_textcls import textcls
 
 PARSERS = {
@@ -20,6 +21,7 @@ PARSERS = {
     "own_data.py": own_data.build_parser,
     "compare.py": compare.build_parser,
     "textcls.py": textcls.build_parser,
+    "ch16 fast_recipe.py": text_recipe.build_parser,
 }
 
 
@@ -39,7 +41,7 @@ def machine(monkeypatch):
 @pytest.mark.parametrize(
     "cuda, mps, expected", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")]
 )
-@pytest.mark.parametrize("module", [mnist_support, textcls])
+@pytest.mark.parametrize("module", [mnist_support, textcls.support])
 def test_auto_prefers_cuda_then_mps_then_cpu(machine, module, cuda, mps, expected):
     machine(cuda=cuda, mps=mps)
     assert module.device_option("auto") == expected
@@ -81,7 +83,7 @@ def test_an_unavailable_device_is_one_line(machine, text, have, message):
 def test_cuda_n_is_accepted_where_it_exists(machine):
     machine(cuda=True, cuda_count=2)
     assert mnist_support.device_option("cuda:1") == "cuda:1"
-    assert textcls.device_option("cuda") == "cuda"
+    assert textcls.support.device_option("cuda") == "cuda"
 
 
 def test_refused_device_end_to_end(machine, capsys):

@@ -116,8 +116,8 @@ def test_main_ignores_a_kernels_argv(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(sys, "argv", ["ipykernel_launcher.py", "-f", "/tmp/kernel-1.json"])
     for folder, (entry, _) in make_notebooks.CHAPTERS.items():
         module = importlib.import_module(f"{folder}.{entry}")
-        assert module.command_line(None) == [], folder
-        assert module.command_line(["--help"]) == ["--help"]
+        assert module.support.command_line(None) == [], folder
+        assert module.support.command_line(["--help"]) == ["--help"]
     from ch09_conv import conv
 
     conv.main()  # runs, instead of "unrecognized arguments: -f"

@@ -33,6 +33,7 @@ ENTRY_SCRIPTS = {
     "ch12_image/image.py": [],
     "ch14_lstm/lstm.py": [],
     "ch16_textcls/textcls.py": ["--epochs", "1", "--limit", "60"],
+    "ch16_textcls/fast_recipe.py": ["--epochs", "1", "--limit", "60"],
 }
 # chapters whose README numbers come from a deterministic script run with no arguments
 README_CHECKED = [s for s in ENTRY_SCRIPTS if not s.startswith(("ch11", "ch16"))]
@@ -241,10 +242,10 @@ def test_a_refused_option_exits_2_without_traceback_end_to_end():
 
 
 def test_an_empty_text_to_predict_is_one_line(capsys):
-    from ch16_textcls import textcls
+    from ch16_textcls import fast_recipe
 
     with pytest.raises(SystemExit) as exit_:
-        textcls.main(["--predict", "   "])
+        fast_recipe.main(["--predict", "   "])
     assert exit_.value.code == 2 and "at least one word" in capsys.readouterr().err
 
 
