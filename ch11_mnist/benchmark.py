@@ -102,7 +102,7 @@ def measure(model_name: str, batch: int, channels_last: bool, device, seconds: f
 
 
 def fast_recipe_step(model, batch: int, device):
-    """One training step as mnist.py's fast recipe takes it (AdamW, channels_last, smoothing)."""
+    """One training step as fast_recipe.py takes it (AdamW, channels_last, smoothing)."""
     x = torch.randn(batch, 1, 28, 28, device=device).contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (batch,), device=device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=5e-4)

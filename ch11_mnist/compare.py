@@ -6,9 +6,9 @@
     python ch11_mnist/compare.py --models ours-sprint pytorch-example --epochs-cap 1   # a look
 
 Trains, in one run, on the same data, device and thread count:
-- ours-sprint / ours-book / ours-wide: mnist.py's sprint recipe (planned for 99.0% in 3 epochs)
+- ours-sprint / ours-book / ours-wide: fast_recipe.py's sprint recipe (planned for 99.0% in 3 epochs)
   and fast recipe (planned for 99.5%) on the book's Net, and the fast recipe on §11.6's wide Net,
-  through mnist.train, the loop mnist.py runs: the same seed, the same first weights;
+  through fast_recipe.train, the loop fast_recipe.py runs: the same seed, the same first weights;
 - pytorch-example: the recipe of pytorch/examples `mnist/main.py` (its network: conv 1→32 3×3,
   conv 32→64 3×3, max-pool, dropout 0.25, fc 9216→128, dropout 0.5, fc 128→10; Adadelta lr 1.0,
   StepLR γ 0.7 per epoch, batch 64, 14 epochs, normalisation 0.1307 / 0.3081);
@@ -46,7 +46,7 @@ except ImportError:
     import mnist
     import support
 
-# ours: (recipe, model) of mnist.py
+# ours: (recipe, model) of fast_recipe.py
 OURS = {
     "ours-sprint": ("sprint", "book"),
     "ours-book": ("fast", "book"),
@@ -100,11 +100,11 @@ class Run(NamedTuple):
     history: list[dict]  # a row per epoch: epoch, cumulative training seconds, test accuracy
 
 
-# ---------------------------------------------------------------- ours: mnist.py's loop
+# ---------------------------------------------------------------- ours: fast_recipe.py's loop
 
 
 def run_ours(name, data: mnist.MnistData, rule: StopRule, device, log, seed=SEED) -> Run:
-    """mnist.py's recipe through mnist.train, the loop mnist.py runs: the same seed gives the
+    """fast_recipe.py's recipe through fast_recipe.train, the loop it runs: the same seed gives the
     same first weights and the same epochs. The one-cycle schedule stays planned for the
     recipe's full length; the stop rule only ends it early."""
     recipe, model = OURS[name]
@@ -433,7 +433,7 @@ def save_runs(runs: dict[str, list[Run]], path: Path) -> Path:
 
 
 def published_epochs() -> str:
-    """Each model's own number of epochs, from mnist.py's recipes and the peers' examples."""
+    """Each model's own number of epochs, from fast_recipe.py's recipes and the peers' examples."""
     ours = {
         name: fast_recipe.Settings.of(*recipe_model).epochs for name, recipe_model in OURS.items()
     }
