@@ -7,6 +7,9 @@ same text in each (tests/test_three_layers.py compares them): a fix is one chang
 
 import argparse
 import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def non_negative_int(text: str) -> int:

@@ -20,7 +20,7 @@ try:  # imported as a package module (the tests), else run from this folder
 except ImportError:
     import support
 
-REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
+REQUIREMENTS = support.REPO / "requirements.txt"
 
 # import name -> distribution name on PyPI (they differ for OpenCV)
 PACKAGES = {
@@ -38,6 +38,9 @@ PACKAGES = {
 SEED = 0
 
 
+# ======== §1.2 Tensor 张量
+
+
 # §1.2 Tensor — a (5, 3) tensor of uniform [0, 1) numbers and its size
 def random_tensor(seed: int = SEED) -> torch.Tensor:
     # The book prints values without a seed, so its digits cannot be reproduced; ours can.
@@ -45,14 +48,50 @@ def random_tensor(seed: int = SEED) -> torch.Tensor:
     return torch.rand(5, 3, generator=gen)
 
 
+def print_section_1_2(seed: int = SEED) -> None:
+    print("== §1.2 Tensor 张量 ==")
+    x = random_tensor(seed)
+    print(x)
+    print(
+        f"§1.2 x.size()  书中 book torch.Size([5, 3])  今天 today {x.size()}  "
+        f"{'√' if x.size() == (5, 3) else '×'}"
+    )
+
+
+# ======== §1.3 numpy 安装检查 the numpy check
+
+
 # §1.3 install check of numpy: the book types np.array([1,2,3]) and gets array([1, 2, 3])
 def numpy_check() -> str:
     return repr(np.array([1, 2, 3]))
 
 
+def print_section_1_3() -> None:
+    print("== §1.3 numpy 安装检查 numpy install check ==")
+    shown = numpy_check()
+    print(
+        f"§1.3 np.array([1,2,3])  书中 book array([1, 2, 3])  今天 today {shown}  "
+        f"{'√' if shown == 'array([1, 2, 3])' else '×'}"
+    )
+
+
+# ======== §1.4 安装检查 the install check: torch.ones(2, 2)
+
+
 # §1.4 install check — the book's first program: torch.ones(2, 2)
 def ones_2x2() -> torch.Tensor:
     return torch.ones(2, 2)
+
+
+def print_section_1_4() -> None:
+    print("== §1.4 安装检查 install check: torch.ones(2, 2) ==")
+    print(ones_2x2())
+    print(
+        "书中显示 the book shows '[torch.FloatTensor of size 2x2]'; 今天 today: tensor([[1., 1.], ...])"
+    )
+
+
+# ======== §1 numpy 与 torch 互转 numpy <-> torch
 
 
 # §2 says tensors and numpy arrays convert freely; from_numpy and .numpy() share memory.
@@ -62,6 +101,17 @@ def numpy_round_trip() -> tuple[np.ndarray, torch.Tensor, bool]:
     array[0, 0] = 100.0  # visible through the tensor: no copy was made
     shares_memory = bool(tensor[0, 0] == 100.0)
     return tensor.numpy(), tensor, shares_memory
+
+
+def print_numpy_bridge() -> None:
+    print("== numpy <-> torch 互转 ==")
+    array, tensor, shared = numpy_round_trip()
+    print(
+        f"torch.from_numpy 与数组共享内存 shares memory: {shared}; 转回 back to numpy: {array.tolist()}"
+    )
+
+
+# ======== 环境 the environment (not in the book: what runs the chapters)
 
 
 def pinned_versions(requirements: Path = REQUIREMENTS) -> dict[str, str]:
@@ -141,6 +191,11 @@ def print_environment() -> None:
         )
 
 
+def print_environment_section() -> None:
+    print("== 环境 environment ==")
+    print_environment()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="第1章 Tensor 基础 + 环境检查 Tensor basics and environment check (§1.2, §1.4)",
@@ -150,46 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=support.non_negative_int, default=SEED, help="seed for §1.2's torch.rand"
     )
     return parser
-
-
-def print_section_1_2(seed: int = SEED) -> None:
-    print("== §1.2 Tensor 张量 ==")
-    x = random_tensor(seed)
-    print(x)
-    print(
-        f"§1.2 x.size()  书中 book torch.Size([5, 3])  今天 today {x.size()}  "
-        f"{'√' if x.size() == (5, 3) else '×'}"
-    )
-
-
-def print_section_1_3() -> None:
-    print("== §1.3 numpy 安装检查 numpy install check ==")
-    shown = numpy_check()
-    print(
-        f"§1.3 np.array([1,2,3])  书中 book array([1, 2, 3])  今天 today {shown}  "
-        f"{'√' if shown == 'array([1, 2, 3])' else '×'}"
-    )
-
-
-def print_section_1_4() -> None:
-    print("== §1.4 安装检查 install check: torch.ones(2, 2) ==")
-    print(ones_2x2())
-    print(
-        "书中显示 the book shows '[torch.FloatTensor of size 2x2]'; 今天 today: tensor([[1., 1.], ...])"
-    )
-
-
-def print_numpy_bridge() -> None:
-    print("== numpy <-> torch 互转 ==")
-    array, tensor, shared = numpy_round_trip()
-    print(
-        f"torch.from_numpy 与数组共享内存 shares memory: {shared}; 转回 back to numpy: {array.tolist()}"
-    )
-
-
-def print_environment_section() -> None:
-    print("== 环境 environment ==")
-    print_environment()
 
 
 def main(argv=None) -> None:

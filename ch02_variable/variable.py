@@ -17,6 +17,9 @@ except ImportError:
     import support
 
 
+# ======== §2 torch.Tensor(3, 4) 未初始化 uninitialised memory
+
+
 # §2 torch.Tensor(3, 4): the book says it makes "random numbers"; it is uninitialised memory.
 def uninitialised_vs_initialised() -> dict[str, torch.Tensor]:
     return {
@@ -34,6 +37,25 @@ def draws_random_numbers(make) -> bool:
     return not torch.equal(before, torch.get_rng_state())
 
 
+def print_tensor_constructor() -> None:
+    print("== §2 torch.Tensor(3, 4) 未初始化 uninitialised ==")
+    for name, t in uninitialised_vs_initialised().items():
+        print(f"{name}:\n{t}")
+    legacy = draws_random_numbers(lambda: torch.Tensor(3, 4))
+    drawn = draws_random_numbers(lambda: torch.rand(3, 4))
+    print(
+        f"§2 draws random numbers 取随机数: torch.Tensor(3, 4) {legacy}, torch.rand(3, 4) {drawn}"
+    )
+    print(
+        "前两个是内存里原有的字节 (书中称之为'随机'), 请用 torch.zeros / torch.rand。\n"
+        "The first two hold whatever bytes were in memory (the book calls them 'random'): "
+        "use torch.zeros / torch.rand."
+    )
+
+
+# ======== §2 Variable → Tensor
+
+
 # §2 Variable(torch.Tensor(2, 2)): today the wrapper returns an ordinary torch.Tensor
 def legacy_variable() -> torch.Tensor:
     from torch.autograd import Variable  # kept importable for old code; deprecated in spirit
@@ -45,6 +67,18 @@ def legacy_variable() -> torch.Tensor:
 
 def modern_leaf() -> torch.Tensor:
     return torch.zeros(2, 2, requires_grad=True)
+
+
+def print_variable() -> None:
+    print("== §2 Variable → Tensor ==")
+    v = legacy_variable()
+    print(
+        f"type(Variable(torch.zeros(2, 2))) = {type(v).__name__}   (书中 book: 'Variable containing:')"
+    )
+    print(f"今天的写法 modern: torch.zeros(2, 2, requires_grad=True) → {modern_leaf()}")
+
+
+# ======== §2 .data 与 .grad
 
 
 # §2 x.data and x.grad: .grad is None until a backward pass reaches the tensor
@@ -65,35 +99,6 @@ def data_vs_detach() -> dict[str, bool]:
     }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(description="第2章 变量 Variable → Tensor (§2)")
-
-
-def print_tensor_constructor() -> None:
-    print("== §2 torch.Tensor(3, 4) 未初始化 uninitialised ==")
-    for name, t in uninitialised_vs_initialised().items():
-        print(f"{name}:\n{t}")
-    legacy = draws_random_numbers(lambda: torch.Tensor(3, 4))
-    drawn = draws_random_numbers(lambda: torch.rand(3, 4))
-    print(
-        f"§2 draws random numbers 取随机数: torch.Tensor(3, 4) {legacy}, torch.rand(3, 4) {drawn}"
-    )
-    print(
-        "前两个是内存里原有的字节 (书中称之为'随机'), 请用 torch.zeros / torch.rand。\n"
-        "The first two hold whatever bytes were in memory (the book calls them 'random'): "
-        "use torch.zeros / torch.rand."
-    )
-
-
-def print_variable() -> None:
-    print("== §2 Variable → Tensor ==")
-    v = legacy_variable()
-    print(
-        f"type(Variable(torch.zeros(2, 2))) = {type(v).__name__}   (书中 book: 'Variable containing:')"
-    )
-    print(f"今天的写法 modern: torch.zeros(2, 2, requires_grad=True) → {modern_leaf()}")
-
-
 def print_data_and_grad() -> None:
     print("== §2 .data 与 .grad ==")
     before, after = grad_before_and_after()
@@ -104,6 +109,10 @@ def print_data_and_grad() -> None:
     print(f"反向传播后 x.grad after backward of sum((x+1)^2) = 2(x+1):\n{after}")
     for k, val in data_vs_detach().items():
         print(f"{k}: {val}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(description="第2章 变量 Variable → Tensor (§2)")
 
 
 def main(argv=None) -> None:

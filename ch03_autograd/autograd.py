@@ -16,6 +16,9 @@ except ImportError:
     import support
 
 
+# ======== §3 求导 the gradient: y = x + 2, z = 3y², out = mean(z)
+
+
 # §3 the book's graph on x = ones(2, 2)
 def forward(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     y = x + 2
@@ -57,6 +60,32 @@ def finite_difference_gradient(x: torch.Tensor, eps: float = 1e-6) -> torch.Tens
     return grad
 
 
+def print_gradient() -> None:
+    print("== §3 求导 y = x + 2, z = 3y^2, out = mean(z) ==")
+    x = torch.ones(2, 2, requires_grad=True)
+    y, z, out = forward(x)
+    print(f"y =\n{y}\nz =\n{z}")
+    print(
+        f"§3 out        书中 book 27   今天 today {out.item():g}   {'√' if out.item() == 27 else '×'}"
+    )
+    out.backward()
+    print(
+        f"§3 x.grad     书中 book 4.5  今天 today {x.grad.tolist()}   "
+        f"{'√' if torch.allclose(x.grad, torch.full((2, 2), 4.5)) else '×'}"
+    )
+    dz = z_gradient()
+    print(
+        f"§3 dz/dx      书中 book 3(x+2)/2 = 4.5  今天 today {dz.tolist()}   "
+        "(勘误 erratum: 4.5 is d(out)/dx; dz/dx = 6(x+2))"
+    )
+    ones = torch.ones(2, 2)
+    print(f"解析解 closed form 3(x+2)/2        = {analytic_gradient(ones).tolist()}")
+    print(f"数值差分 finite differences (float64) = {finite_difference_gradient(ones).tolist()}")
+
+
+# ======== §3 权值更新 the weight update: the sign
+
+
 # §3 weight update. The book writes `weight = weight + lr * gradient` but its code calls
 # `f.data.sub_(f.grad.data * lr)`: the code is right, the formula's sign is wrong.
 def fit_line(sign: int, steps: int = 50, lr: float = 0.1, seed: int = 0) -> list[float]:
@@ -79,6 +108,19 @@ def fit_line(sign: int, steps: int = 50, lr: float = 0.1, seed: int = 0) -> list
                 p.add_(p.grad, alpha=sign * lr)
         losses.append(loss.item())
     return losses
+
+
+def print_weight_update() -> None:
+    print("== §3 权值更新 weight update: the sign ==")
+    down, up = fit_line(sign=-1), fit_line(sign=+1)
+    print(f"weight -= lr·grad (书中代码 the book's code):    loss {down[0]:.4f} → {down[-1]:.6f}")
+    print(
+        f"weight += lr·grad (书中公式 the book's formula): loss {up[0]:.4f} → {up[-1]:.4g}  "
+        "(发散 diverges)"
+    )
+
+
+# ======== §3 学习率 the learning rate: faster, less precise
 
 
 # §3: "lr 越大表示学习的速度越快，相应的精度就会降低". On the noisy line y = 2x + noise with
@@ -120,39 +162,6 @@ def print_learning_rates() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description="第3章 求导 autograd (§3)")
-
-
-def print_gradient() -> None:
-    print("== §3 求导 y = x + 2, z = 3y^2, out = mean(z) ==")
-    x = torch.ones(2, 2, requires_grad=True)
-    y, z, out = forward(x)
-    print(f"y =\n{y}\nz =\n{z}")
-    print(
-        f"§3 out        书中 book 27   今天 today {out.item():g}   {'√' if out.item() == 27 else '×'}"
-    )
-    out.backward()
-    print(
-        f"§3 x.grad     书中 book 4.5  今天 today {x.grad.tolist()}   "
-        f"{'√' if torch.allclose(x.grad, torch.full((2, 2), 4.5)) else '×'}"
-    )
-    dz = z_gradient()
-    print(
-        f"§3 dz/dx      书中 book 3(x+2)/2 = 4.5  今天 today {dz.tolist()}   "
-        "(勘误 erratum: 4.5 is d(out)/dx; dz/dx = 6(x+2))"
-    )
-    ones = torch.ones(2, 2)
-    print(f"解析解 closed form 3(x+2)/2        = {analytic_gradient(ones).tolist()}")
-    print(f"数值差分 finite differences (float64) = {finite_difference_gradient(ones).tolist()}")
-
-
-def print_weight_update() -> None:
-    print("== §3 权值更新 weight update: the sign ==")
-    down, up = fit_line(sign=-1), fit_line(sign=+1)
-    print(f"weight -= lr·grad (书中代码 the book's code):    loss {down[0]:.4f} → {down[-1]:.6f}")
-    print(
-        f"weight += lr·grad (书中公式 the book's formula): loss {up[0]:.4f} → {up[-1]:.4g}  "
-        "(发散 diverges)"
-    )
 
 
 def main(argv=None) -> None:

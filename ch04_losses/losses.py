@@ -20,7 +20,7 @@ try:  # imported as a package module (the tests), else run from this folder
 except ImportError:
     import support
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch04"
+DEFAULT_OUT = support.REPO / "outputs" / "ch04"
 BOOK = {"L1Loss": 1.0, "SmoothL1Loss": 0.625, "MSELoss": 1.5, "BCELoss": -13.8155}
 
 # PyTorch < 0.4 computed BCE with log(x + eps), eps = 1e-12; today log(x) is clamped at -100.

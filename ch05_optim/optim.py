@@ -17,7 +17,7 @@ try:  # imported as a package module (the tests), else run from this folder
 except ImportError:
     import support
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch05"
+DEFAULT_OUT = support.REPO / "outputs" / "ch05"
 STEPS = 100  # steps per optimizer, for the torch.optim comparison and the figure
 
 

@@ -15,7 +15,7 @@ try:  # imported as a package module (the tests), else run from this folder
 except ImportError:
     import support
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch06"
+DEFAULT_OUT = support.REPO / "outputs" / "ch06"
 # §6 the book's settings: SGD lr 0.5, 300 steps; seed 1 is the book's suggested
 # torch.manual_seed(1), which its own listing never calls (a seed is what makes a run repeat)
 SEED = 1

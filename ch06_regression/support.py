@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def write_atomic(path: Path, write) -> Path:
     """Call write(temporary path) beside `path`, then rename it into place: never a half-written

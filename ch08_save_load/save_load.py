@@ -11,7 +11,6 @@ Run:  python ch08_save_load/save_load.py [--out-dir outputs/ch08]
 import argparse
 import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import torch
@@ -21,7 +20,10 @@ try:  # imported as a package module (the tests), else run from this folder
 except ImportError:
     import support
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch08"
+DEFAULT_OUT = support.REPO / "outputs" / "ch08"
+
+
+# ======== §8 保存整个模型 the whole model: torch.save(model) / torch.load
 
 
 def make_model(seed: int = 0) -> torch.nn.Module:
@@ -31,16 +33,7 @@ def make_model(seed: int = 0) -> torch.nn.Module:
 
 def save_atomic(obj, path: Path) -> Path:
     """torch.save to a temporary file in the same folder, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)  # atomic on POSIX and Windows
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return support.write_atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
 # §8 the book's way: pickle the whole model, load it back
@@ -51,6 +44,22 @@ def load_whole_model_today(path: Path) -> str:
         return "loaded"
     except pickle.UnpicklingError as err:
         return "refused: " + str(err).split(".")[0]  # "Weights only load failed"
+
+
+def print_whole_model(out_dir: Path = DEFAULT_OUT) -> None:
+    print("== §8 保存整个模型 torch.save(model) / torch.load — the book's whole-model pickle ==")
+    whole = save_atomic(make_model(), out_dir / "mymodel.pt")
+    print(f"已保存 saved {whole}")
+    print(
+        f"§8 torch.load(whole model)  书中 book: loads  今天 today: {load_whole_model_today(whole)}"
+    )
+    print(
+        "   (torch.load(path, weights_only=False) 仍可载入, 只用于你信任的文件 "
+        "still loads it — only for files you trust)"
+    )
+
+
+# ======== §8 为什么 weights_only why: a checkpoint is a pickle
 
 
 class _RunsCodeWhenUnpickled:
@@ -75,6 +84,15 @@ def weights_only_blocks_code(folder: Path) -> tuple[str, str]:
     return safe, "ran the file's code"
 
 
+def print_why_weights_only(out_dir: Path = DEFAULT_OUT) -> None:
+    print("== 为什么: 检查点是 pickle, pickle 能执行代码 why: a checkpoint is a pickle ==")
+    safe, unsafe = weights_only_blocks_code(out_dir)
+    print(f"weights_only=True: {safe};  weights_only=False: {unsafe}")
+
+
+# ======== §8 安全的做法 the safe way: state_dict, weights_only=True
+
+
 # §8 the recommended way: state_dict + weights_only=True
 def state_dict_round_trip(folder: Path) -> tuple[torch.nn.Module, torch.nn.Module, Path]:
     model = make_model(seed=0)
@@ -90,33 +108,6 @@ def same_outputs(a: torch.nn.Module, b: torch.nn.Module) -> bool:
         return torch.equal(a(x), b(x))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="第8章 模型的保存和导入 save/load (§8)")
-    parser.add_argument(
-        "--out-dir", type=support.user_path, default=DEFAULT_OUT, help="where checkpoints go"
-    )
-    return parser
-
-
-def print_whole_model(out_dir: Path = DEFAULT_OUT) -> None:
-    print("== §8 保存整个模型 torch.save(model) / torch.load — the book's whole-model pickle ==")
-    whole = save_atomic(make_model(), out_dir / "mymodel.pt")
-    print(f"已保存 saved {whole}")
-    print(
-        f"§8 torch.load(whole model)  书中 book: loads  今天 today: {load_whole_model_today(whole)}"
-    )
-    print(
-        "   (torch.load(path, weights_only=False) 仍可载入, 只用于你信任的文件 "
-        "still loads it — only for files you trust)"
-    )
-
-
-def print_why_weights_only(out_dir: Path = DEFAULT_OUT) -> None:
-    print("== 为什么: 检查点是 pickle, pickle 能执行代码 why: a checkpoint is a pickle ==")
-    safe, unsafe = weights_only_blocks_code(out_dir)
-    print(f"weights_only=True: {safe};  weights_only=False: {unsafe}")
-
-
 def print_the_safe_way(out_dir: Path = DEFAULT_OUT) -> None:
     print("== 安全的做法 the safe way: state_dict, atomic write, weights_only=True ==")
     model, restored, path = state_dict_round_trip(out_dir)
@@ -124,6 +115,14 @@ def print_the_safe_way(out_dir: Path = DEFAULT_OUT) -> None:
         f"已保存 saved {path}; 恢复的模型输出完全相同 restored model gives identical outputs: "
         f"{same_outputs(model, restored)}"
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="第8章 模型的保存和导入 save/load (§8)")
+    parser.add_argument(
+        "--out-dir", type=support.user_path, default=DEFAULT_OUT, help="where checkpoints go"
+    )
+    return parser
 
 
 def main(argv=None) -> None:

@@ -6,6 +6,9 @@ same text in each (tests/test_three_layers.py compares them): a fix is one chang
 """
 
 import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def command_line(argv: list[str] | None) -> list[str]:

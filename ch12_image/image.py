@@ -27,7 +27,7 @@ try:  # imported as a package module (the tests), else run from this folder
 except ImportError:
     import support
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch12"
+DEFAULT_OUT = support.REPO / "outputs" / "ch12"
 
 
 # ================================================================ §12.2 热点图 heat map

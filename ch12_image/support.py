@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 class DataError(Exception):
     """Missing or unusable input: one line naming the file and the fix."""

@@ -24,7 +24,7 @@ try:  # imported as a package module (the tests), else run from this folder
 except ImportError:
     import support
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "outputs" / "ch14"
+DEFAULT_OUT = support.REPO / "outputs" / "ch14"
 
 # Hidden sizes of 1–32 and batches of 64: a thread hand-off costs more than the work it shares.
 # On a 2-core machine with another program busy, 2 threads took minutes, 1 thread 25 s

@@ -1,5 +1,5 @@
 """d2l's order in the book files: each section's code, then the printer that shows it, section
-by section in the book's order (ch14 checks its own in test_ch14_lstm.py)."""
+by section in the book's order (ch12 and ch14 check their own in their test files)."""
 
 import importlib
 import inspect
@@ -8,6 +8,23 @@ import pytest
 
 # module → [(section banner, a function of that section's code, the section's printer)]
 SECTIONS = {
+    "ch01_tensor.tensor": [
+        ("§1.2 Tensor", "def random_tensor(", "print_section_1_2"),
+        ("§1.3 numpy", "def numpy_check(", "print_section_1_3"),
+        ("§1.4", "def ones_2x2(", "print_section_1_4"),
+        ("§1 numpy 与 torch", "def numpy_round_trip(", "print_numpy_bridge"),
+        ("环境 the environment", "def hardware_report(", "print_environment_section"),
+    ],
+    "ch02_variable.variable": [
+        ("§2 torch.Tensor(3, 4)", "def uninitialised_vs_initialised(", "print_tensor_constructor"),
+        ("§2 Variable", "def legacy_variable(", "print_variable"),
+        ("§2 .data", "def grad_before_and_after(", "print_data_and_grad"),
+    ],
+    "ch03_autograd.autograd": [
+        ("§3 求导", "def autograd_gradient(", "print_gradient"),
+        ("§3 权值更新", "def fit_line(", "print_weight_update"),
+        ("§3 学习率", "def fit_line_minibatch(", "print_learning_rates"),
+    ],
     "ch04_losses.losses": [
         ("§4 引言", "def three_iterations(", "print_section_4_intro"),
         ("§4.1–4.3", "def l1(", "print_regression_losses"),
@@ -25,6 +42,11 @@ SECTIONS = {
     "ch06_regression.regression": [
         ("§6 线性回归", "def make_data(", "print_section_6"),
         ("§7 numpy", "def numpy_round_trip(", "print_section_7"),
+    ],
+    "ch08_save_load.save_load": [
+        ("§8 保存整个模型", "def load_whole_model_today(", "print_whole_model"),
+        ("§8 为什么", "def weights_only_blocks_code(", "print_why_weights_only"),
+        ("§8 安全的做法", "def state_dict_round_trip(", "print_the_safe_way"),
     ],
     "ch09_conv.conv": [
         ("§9.1 / §9.2", "def documented_defaults(", "print_sections_9_1_9_2_signatures"),
