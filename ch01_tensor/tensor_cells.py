@@ -6,7 +6,7 @@
 # today's; change a number and run the cell again.*
 
 # %%
-import tensor
+# book: head
 
 # %% [markdown]
 # ## §1.2 Tensor 张量
@@ -14,15 +14,20 @@ import tensor
 # *The book prints 15 unseeded digits; a seed makes ours repeat. `x.size()` is the book's.*
 
 # %%
-SEED = tensor.SEED
-tensor.print_section_1_2(SEED)
+# book: §1.2 Tensor 张量
+
+# %%
+print_section_1_2(SEED)
 
 # %% [markdown]
 # ## §1.3 numpy 安装检查 numpy install check
 # 书中 `np.array([1,2,3])` 得 `array([1, 2, 3])`：今天相同。*The same today.*
 
 # %%
-tensor.print_section_1_3()
+# book: §1.3 numpy 安装检查 the numpy check
+
+# %%
+print_section_1_3()
 
 # %% [markdown]
 # ## §1.4 安装检查 install check
@@ -30,12 +35,21 @@ tensor.print_section_1_3()
 # *Erratum: the FloatTensor footer is the pre-0.4 repr.*
 
 # %%
-tensor.print_section_1_4()
+# book: §1.4 安装检查 the install check: torch.ones(2, 2)
+
+# %%
+print_section_1_4()
 
 # %% [markdown]
 # ## numpy ↔ torch 与环境 environment
 # 书外：`torch.from_numpy` 与数组共享内存；环境报告给出本机的 torch、设备和线程。
 
 # %%
-tensor.print_numpy_bridge()
-tensor.print_environment_section()
+# book: §1 numpy 与 torch 互转 numpy <-> torch
+
+# %%
+# book: 环境 the environment (not in the book: what runs the chapters)
+
+# %%
+print_numpy_bridge()
+print_environment_section()

@@ -5,7 +5,7 @@
 # *Since 0.4 `Variable` and `Tensor` are one.*
 
 # %%
-import variable
+# book: head
 
 # %% [markdown]
 # ## §2 `torch.Tensor(3, 4)`
@@ -13,18 +13,27 @@ import variable
 # *Erratum: uninitialised memory, not random numbers.*
 
 # %%
-variable.print_tensor_constructor()
+# book: §2 torch.Tensor(3, 4) 未初始化 uninitialised memory
+
+# %%
+print_tensor_constructor()
 
 # %% [markdown]
 # ## §2 Variable → Tensor
 # 书中印出 "Variable containing:"；今天 `Variable(t)` 直接返回张量。
 
 # %%
-variable.print_variable()
+# book: §2 Variable → Tensor
+
+# %%
+print_variable()
 
 # %% [markdown]
 # ## §2 `.data` 与 `.grad`
 # 书中：反向传播前 `x.grad` 为 None。今天相同；`.detach()` 是 `.data` 的安全写法。
 
 # %%
-variable.print_data_and_grad()
+# book: §2 .data 与 .grad
+
+# %%
+print_data_and_grad()

@@ -74,6 +74,26 @@ def save_plot(x, y, prediction, path: Path) -> Path:
     return support.write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
 
 
+# §6's closing listing: np.save, then numpy.load with only `np` imported
+BOOK_6_LISTING = """import numpy as np
+np.save("pred.npy", prediction)
+pred = numpy.load("pred.npy")
+"""
+
+
+def run_listing(code: str, folder: Path, **names) -> tuple[str | None, dict]:
+    """Run a book listing in `folder` as its working directory: (the error it ends in, as
+    'Type: message', or None; its variables)."""
+    scope = dict(names)
+    folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.chdir(folder):
+        try:
+            exec(code, scope)  # the book's own lines, to show what they do today
+        except Exception as err:
+            return f"{type(err).__name__}: {err}", scope
+    return None, scope
+
+
 def print_section_6(
     seed: int = SEED, steps: int = STEPS, lr: float = LR, out_dir: Path = DEFAULT_OUT
 ) -> tuple[torch.Tensor, Path]:
@@ -116,30 +136,12 @@ def numpy_round_trip(array: np.ndarray, path: Path) -> np.ndarray:
     return np.load(path)
 
 
-# §6 and §7's listings as printed (the data path aside): §6 imports numpy as np, then calls
-# numpy.load; §7 saves nm.npy and loads "nm. npy " (spaces inside the name)
-BOOK_6_LISTING = """import numpy as np
-np.save("pred.npy", prediction)
-pred = numpy.load("pred.npy")
-"""
+# §7's listing as printed: it saves nm.npy and loads "nm. npy " (spaces inside the name)
 BOOK_7_LISTING = """import numpy as np
 a = np.array(2)
 np.save("nm.npy", a)
 a = np.load("nm. npy ")
 """
-
-
-def run_listing(code: str, folder: Path, **names) -> tuple[str | None, dict]:
-    """Run a book listing in `folder` as its working directory: (the error it ends in, as
-    'Type: message', or None; its variables)."""
-    scope = dict(names)
-    folder.mkdir(parents=True, exist_ok=True)
-    with contextlib.chdir(folder):
-        try:
-            exec(code, scope)  # the book's own lines, to show what they do today
-        except Exception as err:
-            return f"{type(err).__name__}: {err}", scope
-    return None, scope
 
 
 def section_7_listing(folder: Path) -> dict:

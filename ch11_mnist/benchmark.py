@@ -21,6 +21,7 @@ try:  # imported as ch11_mnist.benchmark, else from this folder
     from . import mnist, support
 except ImportError:
     import mnist
+
     import support
 
 

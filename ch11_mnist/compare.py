@@ -42,8 +42,9 @@ import torch.nn.functional as F
 try:  # imported as ch11_mnist.compare, else from this folder
     from . import fast_recipe, mnist, support
 except ImportError:
-    import fast_recipe
     import mnist
+
+    import fast_recipe
     import support
 
 # ours: (recipe, model) of fast_recipe.py

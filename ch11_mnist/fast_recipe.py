@@ -27,8 +27,9 @@ import torch.nn.functional as F
 try:  # imported as ch11_mnist.fast_recipe, else from this folder
     from . import figures, mnist, support
 except ImportError:
-    import figures
     import mnist
+
+    import figures
     import support
 
 # the fast recipe's settings, tuned on 2 CPU cores for ≈1 and ≈3 minute budgets (99.5%)

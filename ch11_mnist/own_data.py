@@ -27,8 +27,9 @@ import torch.nn as nn
 try:  # imported as ch11_mnist.own_data, else from this folder
     from . import fast_recipe, mnist, support
 except ImportError:
-    import fast_recipe
     import mnist
+
+    import fast_recipe
     import support
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}

@@ -147,7 +147,7 @@ def plot_long_term(results: dict, trained: dict, path: Path) -> Path:
     ax2.set_title("§13.1 adding problem, trained")
     ax2.legend()
     fig.tight_layout()
-    out = _save(fig, path)
+    out = support.save_png(fig, path)
     return out
 
 
@@ -570,7 +570,7 @@ def plot_embedding(weights, index, path: Path) -> Path:
         ax.annotate(label, xy[i].tolist(), fontsize=8, fontfamily=font or "sans-serif")
     ax.set_title("§15 learned embeddings (PCA)\norange: fruit words, blue: vehicle words")
     fig.tight_layout()
-    out = _save(fig, path)
+    out = support.save_png(fig, path)
     return out
 
 
@@ -596,13 +596,6 @@ def print_section_15(out_dir: Path) -> None:
     for word in ("苹果", "汽车"):
         print(f"  最近的词 nearest to {word}: {nearest(weights, toy_index, word)}")
     print(f"  图 figure: {plot_embedding(weights, toy_index, out_dir / 'embedding_pca.png')}")
-
-
-# ================================================================ files
-
-
-def _save(fig, path: Path) -> Path:
-    return support.save_png(fig, path)
 
 
 # ================================================================ the command line

@@ -5,19 +5,23 @@
 # *These small models run fastest on one thread; the next cell sets it, as the script does.*
 
 # %%
-import lstm
-import torch
+# book: head
+
+# %%
 from IPython.display import Image
 
-torch.set_num_threads(lstm.DEFAULT_THREADS)
-OUT = lstm.DEFAULT_OUT
+torch.set_num_threads(DEFAULT_THREADS)
+OUT = DEFAULT_OUT
 
 # %% [markdown]
 # ## §13.1 长期依赖 long-term dependencies
 # 书中只有文字：RNN 学不会长间隔，LSTM 可以。这里先测量梯度比值，再训练加法问题（≈ 25 秒）。
 
 # %%
-lstm.print_section_13_1(OUT)
+# book: §13.1 long-term dependencies
+
+# %%
+print_section_13_1(OUT)
 Image(filename=str(OUT / "long_term_dependency.png"))
 
 # %% [markdown]
@@ -25,26 +29,38 @@ Image(filename=str(OUT / "long_term_dependency.png"))
 # 勘误：候选值 C̃ 应用 tanh，书中写成 σ。
 
 # %%
-lstm.print_section_13_4()
+# book: §13.4 the LSTM, step by step
+
+# %%
+print_section_13_4()
 
 # %% [markdown]
 # ## §13.5 变体 variants
 # 书中的 GRU 公式与 `nn.GRU` 不同（PyTorch 把 r 乘在 W_hn·h 之后）。
 
 # %%
-lstm.print_section_13_5()
+# book: §13.5 variants
+
+# %%
+print_section_13_5()
 
 # %% [markdown]
 # ## §14 `nn.LSTM`
 # 勘误：`num_layers` 默认是 1，不是 2；其余默认值与书中相同。
 
 # %%
-lstm.print_section_14()
+# book: §14 nn.LSTM, argument by argument, shape by shape
+
+# %%
+print_section_14()
 
 # %% [markdown]
 # ## §15 词袋与 Embedding bag of words and Embedding
 # 书中的例子：苏宁易购 = 0，电商 = 1。
 
 # %%
-lstm.print_section_15(OUT)
+# book: §15 bag of words and Embedding
+
+# %%
+print_section_15(OUT)
 Image(filename=str(OUT / "embedding_pca.png"))

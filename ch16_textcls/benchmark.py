@@ -17,10 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # this chapter's modules, from any folder
 
-import support  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from bilstm import BiLSTMClassifier, bucketed_batches, pad_batch  # noqa: E402
+
+import support  # noqa: E402
 
 
 def synthetic_corpus(n=4096, vocab=30000, max_len=400, seed=0):

@@ -39,6 +39,22 @@ from distill import crossfit_teacher  # noqa: E402
 from ensemble import report_ensemble  # noqa: E402
 from metrics import accuracy, per_class_f1, save_confusion  # noqa: E402
 from own_corpus import CONFLICTS, deduplicate, is_own_corpus, read_corpus  # noqa: E402
+from textcls import (  # noqa: E402  the book's pieces: every import points this way
+    CORPORA,
+    DEFAULT_OUT,
+    Tokenizer,
+    jieba_words,
+    load_folder,
+    load_reviews,
+    locate_corpus,
+    print_section_16_1,
+    print_section_16_3,
+    split_header,
+    strip_headers,
+)
+from vocab import KEEP_TAIL, VOCAB_SIZE, build_vocab, choose_max_len, encode  # noqa: E402
+from wordvec import PROBE_WORDS, nearest_words, ppmi_embeddings  # noqa: E402
+
 from support import (  # noqa: E402
     DEVICE_HELP,
     DataError,
@@ -55,21 +71,6 @@ from support import (  # noqa: E402
     user_path,
     write_atomic,
 )
-from textcls import (  # noqa: E402  the book's pieces: every import points this way
-    CORPORA,
-    DEFAULT_OUT,
-    Tokenizer,
-    jieba_words,
-    load_folder,
-    load_reviews,
-    locate_corpus,
-    print_section_16_1,
-    print_section_16_3,
-    split_header,
-    strip_headers,
-)
-from vocab import KEEP_TAIL, VOCAB_SIZE, build_vocab, choose_max_len, encode  # noqa: E402
-from wordvec import PROBE_WORDS, nearest_words, ppmi_embeddings  # noqa: E402
 
 CHINESE_CORPORA = ("chnsenticorp", "waimai")
 

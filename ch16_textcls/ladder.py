@@ -15,9 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+import textcls
+
 import fast_recipe
 import support
-import textcls
 from support import save_png, write_atomic
 
 BOOK_NET = ["--layers", "2", "--no-bidirectional", "--embed-dim", "100", "--hidden", "100"]

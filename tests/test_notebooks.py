@@ -1,6 +1,8 @@
-"""Every chapter's notebook: made from its `_cells.py` (never edited by hand), calling every
-section printer its script's main() calls, and (marker `notebooks`) run top to bottom in a
-Jupyter kernel on the samples, with the drawing chapters' figures shown inline."""
+"""Every chapter's notebook: made from its book file and `_cells.py` (never edited by hand), the
+book file's code in its cells in the file's order, calling every section printer its script's
+main() calls, and (marker `notebooks`) run top to bottom in a Jupyter kernel on the samples,
+with the drawing chapters' figures shown inline; a cell edited and rerun changes what the
+cells after it print."""
 
 import ast
 import os
@@ -40,15 +42,40 @@ def test_one_notebook_per_chapter_folder():
     assert sorted(make_notebooks.CHAPTERS) == folders
 
 
-def _called(tree: ast.AST, module: str) -> set[str]:
+def _called(tree: ast.AST) -> set[str]:
+    """The functions a cell source calls by name (the book file's code runs in the kernel)."""
     return {
-        node.func.attr
+        node.func.id
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and isinstance(node.func.value, ast.Name)
-        and node.func.value.id == module
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     }
+
+
+def _notebook(folder: str):
+    entry = make_notebooks.CHAPTERS[folder][0]
+    return nbformat.read(ROOT / folder / f"{entry}.ipynb", as_version=4)
+
+
+def _definitions(tree: ast.Module) -> list[str]:
+    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+
+
+@pytest.mark.parametrize("folder", list(make_notebooks.CHAPTERS))
+def test_the_cells_hold_the_book_files_code_in_its_order(folder):
+    """Every top-level function and class of the book file (but its command line: main,
+    build_parser) stands in exactly one code cell, as the file has it, in the file's order."""
+    entry = make_notebooks.CHAPTERS[folder][0]
+    source = (ROOT / folder / f"{entry}.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    wanted = [n for n in _definitions(tree) if n not in make_notebooks.COMMAND_LINE]
+    cells = [c.source for c in _notebook(folder).cells if c.cell_type == "code"]
+    found = [name for cell in cells for name in _definitions(ast.parse(cell))]
+    shown = [name for name in found if name in wanted]
+    assert shown == wanted, (set(wanted) - set(shown), "order or copies")
+    nodes = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    for name in wanted:  # the text itself, not a copy made for display
+        text = ast.get_source_segment(source, nodes[name])
+        assert sum(text in cell for cell in cells) == 1, name
 
 
 @pytest.mark.parametrize("folder", list(make_notebooks.CHAPTERS))
@@ -74,7 +101,7 @@ def test_the_notebook_calls_every_section_printer_of_its_script(folder):
         and n.func.id.startswith("print_")
     }
     cells = ast.parse((ROOT / folder / f"{entry}_cells.py").read_text(encoding="utf-8"))
-    called = _called(cells, entry)
+    called = {name for name in _called(cells) if name.startswith("print_")}
     assert printers <= called, printers - called
     assert called <= defined, called - defined
 
@@ -122,3 +149,76 @@ def test_main_ignores_a_kernels_argv(monkeypatch, capsys, tmp_path):
 
     conv.main()  # runs, instead of "unrecognized arguments: -f"
     assert "§9.1" in capsys.readouterr().out
+
+
+# folder → (the line of a book-code cell to change, its replacement, the printer cell that
+# shows the change, the printed words whose line must change)
+EDITS = {
+    "ch04_losses": (
+        "    return nn.L1Loss()(sample, target).item(), by_formula.item()",
+        '    return nn.L1Loss(reduction="sum")(sample, target).item(), by_formula.item()',
+        "print_regression_losses()",
+        "L1Loss",
+    ),
+    "ch09_conv": (
+        "    w = torch.tensor([0.1, 0.2, 0.3]).view(1, 1, 3)",
+        "    w = torch.tensor([0.3, 0.2, 0.1]).view(1, 1, 3)",
+        "print_section_9_2()",
+        "全部 all",
+    ),
+    "ch11_mnist": (
+        '"book": dict(conv1=10, conv2=20, hidden=50)',
+        '"book": dict(conv1=12, conv2=20, hidden=50)',
+        "trained = train(settings",
+        "epoch  1",
+    ),
+}
+
+
+def _run_until(notebook, call: str, tmp_path: Path) -> str:
+    """Run the notebook's cells up to the first one containing `call`; their printed text."""
+    nbclient = pytest.importorskip("nbclient")
+    stop = next(
+        i
+        for i, c in enumerate(notebook.cells)
+        if any(line.startswith(call) for line in c.source.splitlines())
+    )
+    notebook.cells = notebook.cells[: stop + 1]
+    data = tmp_path / "data"
+    if not data.exists():
+        shutil.copytree(ROOT / "data" / "samples", data / "samples")
+    env = dict(os.environ, BOOK_DATA_DIR=str(data), MPLBACKEND="agg")
+    folder = next(f for f in make_notebooks.CHAPTERS if f"{f}-" in notebook.cells[0].id)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(ROOT / folder)}},
+    )
+    client.execute(env=env)
+    return "".join(
+        o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+    )
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("folder", list(EDITS))
+def test_a_changed_line_of_the_books_code_changes_what_the_next_cells_print(folder, tmp_path):
+    """The reader's way of learning: change a line of a section's code cell, rerun the cells
+    below, see another number (ch04 the L1 reduction, ch09 the kernel, ch11 the Net's width:
+    its parameter count and its training)."""
+    old, new, call, words = EDITS[folder]
+    before = _run_until(_notebook(folder), call, tmp_path)
+    notebook = _notebook(folder)
+    edited = [c for c in notebook.cells if c.cell_type == "code" and old in c.source]
+    assert len(edited) == 1, f"{folder}: the line to change is in {len(edited)} cells"
+    edited[0].source = edited[0].source.replace(old, new)
+    after = _run_until(notebook, call, tmp_path)
+
+    def lines(text: str) -> list[str]:
+        return [line for line in text.splitlines() if words in line]
+
+    assert lines(before) and lines(before) != lines(after), (lines(before), lines(after))
+    if folder == "ch11_mnist":  # the parameter count follows the width too
+        count = [line for line in after.splitlines() if "参数 parameters" in line]
+        assert count and "21,840" not in count[0], count
