@@ -174,6 +174,34 @@ def sgd_decay_facts(lr: float = 0.1, weight_decay: float = 0.5, gamma: float = 0
     return dict(decay_options=names, theta_after_one_step=theta.item(), lr_per_epoch=lrs)
 
 
+# §5.1's argument for batches: "若训练集前一半和后一半梯度相同", then "batch 的方法向最优解前进两个 step，而整体的方法
+# 只前进一个 step". Run on least squares whose second half repeats the first: one pass in two
+# batches takes two steps (it equals two full-batch steps), one full-batch pass takes one.
+def batch_vs_full_pass(lr: float = 0.05, seed: int = 0) -> dict[str, float]:
+    gen = torch.Generator().manual_seed(seed)
+    a_half = torch.randn(20, 5, generator=gen, dtype=torch.float64)
+    b_half = torch.randn(20, generator=gen, dtype=torch.float64)
+    a, b = torch.cat([a_half, a_half]), torch.cat([b_half, b_half])  # redundant: halves alike
+    optimum = torch.linalg.lstsq(a, b.unsqueeze(1)).solution.squeeze(1)
+
+    def loss(theta, rows=slice(None)):
+        return ((a[rows] @ theta - b[rows]) ** 2).mean()
+
+    def step(theta, rows=slice(None)):
+        return theta - lr * torch.func.grad(loss)(theta, rows)
+
+    start = torch.zeros(5, dtype=torch.float64)
+    batches = step(step(start, slice(0, 20)), slice(20, 40))  # one pass, two batches
+    full = step(start)  # one pass, the whole set
+    two_full = step(step(start))
+    return dict(
+        start=(start - optimum).norm().item(),
+        batches=(batches - optimum).norm().item(),
+        full=(full - optimum).norm().item(),
+        batches_minus_two_full=(batches - two_full).abs().max().item(),
+    )
+
+
 def print_sgd_decay() -> None:
     facts = sgd_decay_facts()
     print(
@@ -181,6 +209,13 @@ def print_sgd_decay() -> None:
         f"option is {facts['decay_options']}: L2, θ 1 → {facts['theta_after_one_step']:.2f} in one "
         f"step with zero gradient (lr 0.1, λ 0.5); a decaying learning rate needs a scheduler: "
         f"ExponentialLR(γ=0.5) gives {facts['lr_per_epoch']}"
+    )
+    d = batch_vs_full_pass()
+    print(
+        f"§5.1 书中 book 前一半与后一半梯度相同时, batch 走两步, 整体走一步 (halves alike: batches take two "
+        f"steps, the whole set one)  今天 today distance to the optimum {d['start']:.4f} → one pass "
+        f"in two batches {d['batches']:.4f}, one full-batch pass {d['full']:.4f}; the two batches "
+        f"equal two full-batch steps (max difference {d['batches_minus_two_full']:.1e})"
     )
 
 

@@ -171,3 +171,18 @@ def test_the_intermediate_adadelta_step_keeps_moving_and_is_rmsprop(book):
     book.same(
         "5.4", "intermediate Δx at t=1000, steady gradient (÷ lr)", 1.0, ours[1000] / 0.01, tol=1e-3
     )
+
+
+def test_section_5_1_batches_over_redundant_halves_take_two_steps(book):
+    """§5.1: with the two halves of the data alike, one pass in two batches moves twice (it is
+    two full-batch steps, to rounding) and ends nearer the optimum than one full-batch pass."""
+    d = optim.batch_vs_full_pass()
+    two = d["batches_minus_two_full"] < 1e-12
+    book.same(
+        "5.1",
+        "steps one pass takes over halves alike: batches, whole set",
+        (2, 1),
+        (2 if two else 1, 1),
+        tol=0,
+    )
+    assert d["batches"] < d["full"] < d["start"]
