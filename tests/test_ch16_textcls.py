@@ -708,6 +708,20 @@ def test_book_recipe_measured_against_the_books_16_6(book, tmp_path):
         upper=0.25,
         note="three of the four test groups never occur in training: at most 25%",
     )
+    # the README's book-vs-today table is what this run prints (the command above the table)
+    readme = (support.REPO / "ch16_textcls" / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## 书中 vs. 今天") : readme.index("## 勘误 Errata")]
+    facts = result["facts"]
+    rows = {
+        "文本数 texts found": f"| {facts['n']:,} |",
+        "训练 / 测试 train / test": f"| {facts['train']:,} / {facts['test']:,} |",
+        "测试准确率 test accuracy": f"**{result['correct']}/{result['total']} = ",
+        "书中循环读的前 400 条": f"| {result['first_correct']}/{result['first_total']} |",
+        "the header rule, no model": f"| {facts['rule_accuracy']:.1%} |",
+    }
+    for what, printed in rows.items():
+        line = next(line for line in table.splitlines() if what in line)
+        assert line.rstrip().endswith(printed) or printed in line, (what, printed, line)
 
 
 def test_ladder_runs_two_rungs_and_writes_the_table_and_png(tmp_path, samples_only):
