@@ -106,16 +106,13 @@ def test_the_notebook_calls_every_section_printer_of_its_script(folder):
     assert called <= defined, called - defined
 
 
-@pytest.mark.notebooks
-@pytest.mark.parametrize("folder", list(make_notebooks.CHAPTERS))
-def test_notebook_runs_top_to_bottom_in_a_kernel(folder, tmp_path):
+def _execute(notebook, folder: str, tmp_path: Path) -> None:
     """nbclient, the Python kernel of this environment, the chapter folder as the working
-    directory, the samples as data: no cell errs, and the drawing chapters show an image."""
+    directory, a copy of the samples as the data folder."""
     nbclient = pytest.importorskip("nbclient")
-    entry = make_notebooks.CHAPTERS[folder][0]
-    notebook = nbformat.read(ROOT / folder / f"{entry}.ipynb", as_version=4)
     data = tmp_path / "data"
-    shutil.copytree(ROOT / "data" / "samples", data / "samples")
+    if not data.exists():
+        shutil.copytree(ROOT / "data" / "samples", data / "samples")
     env = dict(os.environ, BOOK_DATA_DIR=str(data), MPLBACKEND="agg")
     client = nbclient.NotebookClient(
         notebook,
@@ -124,6 +121,15 @@ def test_notebook_runs_top_to_bottom_in_a_kernel(folder, tmp_path):
         resources={"metadata": {"path": str(ROOT / folder)}},
     )
     client.execute(env=env)
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("folder", list(make_notebooks.CHAPTERS))
+def test_notebook_runs_top_to_bottom_in_a_kernel(folder, tmp_path):
+    """nbclient, the Python kernel of this environment, the chapter folder as the working
+    directory, the samples as data: no cell errs, and the drawing chapters show an image."""
+    notebook = _notebook(folder)
+    _execute(notebook, folder, tmp_path)
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
@@ -177,25 +183,14 @@ EDITS = {
 
 def _run_until(notebook, call: str, tmp_path: Path) -> str:
     """Run the notebook's cells up to the first one containing `call`; their printed text."""
-    nbclient = pytest.importorskip("nbclient")
     stop = next(
         i
         for i, c in enumerate(notebook.cells)
         if any(line.startswith(call) for line in c.source.splitlines())
     )
     notebook.cells = notebook.cells[: stop + 1]
-    data = tmp_path / "data"
-    if not data.exists():
-        shutil.copytree(ROOT / "data" / "samples", data / "samples")
-    env = dict(os.environ, BOOK_DATA_DIR=str(data), MPLBACKEND="agg")
     folder = next(f for f in make_notebooks.CHAPTERS if f"{f}-" in notebook.cells[0].id)
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(ROOT / folder)}},
-    )
-    client.execute(env=env)
+    _execute(notebook, folder, tmp_path)
     return "".join(
         o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs
     )
