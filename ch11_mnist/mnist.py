@@ -383,7 +383,9 @@ class BookSettings:
     seed: int = SEED
 
 
-def train_epoch(model, x, y, optimizer, batch_size: int = 100, bar=None) -> float:
+def train_epoch(
+    model, x, y, optimizer, batch_size: int = BookSettings.batch_size, bar=None
+) -> float:
     """§11.4's train(): batches in file order (no shuffling, erratum 5), NLL loss, one SGD step
     each; returns the epoch's mean training loss."""
     model.train()
