@@ -121,7 +121,10 @@ def _table(rows, with_tests: bool = False) -> list[str]:
     lines = [head, "|---|---|---|---|---|" + ("---|" if with_tests else "")]
     for r in sorted(rows, key=_section_key):
         status = r["status"] + (f" ({r['note']})" if r["note"] else "")
-        line = f"| {r['section']} | {r['what']} | {r['book']} | {r['today']} | {status} |"
+        cells = [r["section"], r["what"], r["book"], r["today"], status]
+        line = (
+            "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+        )  # |Δθ| stays in its cell
         if with_tests:
             line += f" `{r['file']}::{r['test']}` |"
         lines.append(line)
