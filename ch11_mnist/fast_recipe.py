@@ -267,7 +267,12 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
     add("--device", type=s.device_option, default="auto", help=s.DEVICE_HELP)
     add("--threads", type=s.positive_int, default=None, help="CPU threads (default: torch's)")
     add("--checkpoint", type=s.user_path, help="default: OUT_DIR/mnist_MODEL_RECIPE.pt")
-    add("--save-model", action=argparse.BooleanOptionalAction, default=True, help="every epoch")
+    add(
+        "--save-model",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a checkpoint after every epoch (default: yes)",
+    )
     add("--resume", action="store_true", help="continue from the checkpoint")
     add("--no-figures", action="store_true", help="skip the PNGs")
 

@@ -630,7 +630,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--threads", type=s.positive_int, default=None, help="CPU threads (default: torch's)")
     add("--out-dir", type=s.user_path, default=DEFAULT_OUT, help="default: outputs/ch11")
     add("--checkpoint", type=s.user_path, help="default: OUT_DIR/mnist_MODEL_book.pt")
-    add("--save-model", action=argparse.BooleanOptionalAction, default=True, help="every epoch")
+    add(
+        "--save-model",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a checkpoint after every epoch (default: yes)",
+    )
     add("--resume", action="store_true", help="continue from the checkpoint")
     add("--no-figures", action="store_true", help="skip the PNGs")
     return p
