@@ -1,7 +1,7 @@
 """第16章 LSTM 文本分类 · LSTM text classification — the book's §16.1–16.7 in its order, runnable.
 
-    python ch16_textcls/textcls.py                          # the book's run on 2,000 messages (≈ 2 min)
-    python ch16_textcls/textcls.py --full                   # §16.4–16.6 in full (≈ 16 min, 2 cores)
+    python ch16_textcls/textcls.py                          # the book's run on 2,000 messages (≈ 1 min)
+    python ch16_textcls/textcls.py --full                   # §16.4–16.6 in full (≈ 5 min, 2 cores)
     python ch16_textcls/textcls.py --full --corpus 20news-bydate   # the same model on a fair split
 
 The book's code, modernised, by section: §16.1 tensor shapes, §16.2 the corpus, the Keras
@@ -377,7 +377,7 @@ def evaluate_book(model, x_test, y_test, n_classes: int, device="cpu") -> dict:
 
 # the default run trains and tests on the first messages only: the book's full run is --full
 QUICK_LIMIT = 2000
-BOOK_RUN_COST = "≈ 16 min on 2 CPU cores for 20news"
+BOOK_RUN_COST = "≈ 5 min on 2 CPU cores for 20news"
 FULL_COMMAND = "python ch16_textcls/textcls.py --full"
 
 

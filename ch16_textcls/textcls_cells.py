@@ -15,7 +15,7 @@ from IPython.display import Image
 import fast_recipe
 
 DATA, OUT = support.resolve_data_dir(None), DEFAULT_OUT
-LIMIT = 300  # None: every message (the book's run takes ≈ 16 min on 2 cores)
+LIMIT = 300  # None: every message (the book's full run takes ≈ 5 min on 2 cores)
 
 # %% [markdown]
 # ## §16.1 数据准备 tensor shapes
@@ -75,7 +75,7 @@ print_section_16_6_listing()
 # %% [markdown]
 # ## §16.7 源码 the book's run: §16.2 + §16.4–16.6
 # 勘误：§16.6 印的 9140/10000 是 §11.5 的 MNIST 结果。这里只用前 `LIMIT` 条消息；完整命令 full command
-# （≈ 16 分钟 min）：笔记本里 in a notebook `!python textcls.py --full`，终端里 in a terminal
+# （≈ 5 分钟 min）：笔记本里 in a notebook `!python textcls.py --full`，终端里 in a terminal
 # `python ch16_textcls/textcls.py --full`。
 
 # %%

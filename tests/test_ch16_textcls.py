@@ -686,7 +686,7 @@ def test_one_writer_and_one_thread_setter_in_the_chapter():
 
 @pytest.mark.fulldata
 def test_book_recipe_measured_against_the_books_16_6(book, tmp_path):
-    """§16.4–16.6 as printed, one epoch (≈ 16 min on 2 cores): the book's 9140/10000 is §11.5's
+    """§16.4–16.6 as printed, one epoch (≈ 5 min on 2 cores): the book's 9140/10000 is §11.5's
     MNIST number; three of the four test groups never occur in training, so the split allows
     at most the 25% of talk.politics.guns."""
     result = tc.run_book(tc.BookSettings(limit=None), support.resolve_data_dir(None), tmp_path)
