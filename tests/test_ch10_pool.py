@@ -63,9 +63,12 @@ def test_three_dimensional_input_and_the_name(book):
     assert pool.torch.equal(pool.unbatched_input(), pool.max_pool2d_book()[0])
 
 
-def test_stride_below_the_kernel_overlaps_the_windows():
+def test_stride_below_the_kernel_overlaps_the_windows(book):
     """§10.1: with stride < kernel_size neighbouring windows overlap (3×3 windows, stride 1)."""
-    assert pool.overlapping_windows()[0, 0].tolist() == [[12, 13, 14], [17, 18, 19]]
+    maxima = pool.overlapping_windows()[0, 0]
+    assert maxima.tolist() == [[12, 13, 14], [17, 18, 19]]
+    # 3×3 windows on 4×5 at stride 1: 2×3 of them, where side by side only one would fit
+    book.same("10.1", "stride 1 < kernel 3: windows on a 4×5 input", (2, 3), tuple(maxima.shape))
 
 
 def test_padding_keeps_the_column_a_plain_pool_drops(book):

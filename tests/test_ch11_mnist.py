@@ -91,7 +91,7 @@ def test_section_11_3_the_books_32x32_input_fails_and_28x28_works(book):
     assert r["grad_after"].shape == (10,) and r["grad_after"].abs().sum() > 0
 
 
-def test_the_books_test_divides_the_mean_loss_again(tmp_path):
+def test_the_books_test_divides_the_mean_loss_again(tmp_path, book):
     """§11.4's test() on the sample's 500 test images: its loss is evaluate()'s mean NLL (summed
     batch by batch, divided once) divided again by 500."""
     data = mnist.load_data(_sample_only_data_dir(tmp_path))
@@ -102,6 +102,15 @@ def test_the_books_test_divides_the_mean_loss_again(tmp_path):
     mean, correct, _ = mnist.evaluate(model, x, y, chunk=100)
     assert loss == pytest.approx(mean / len(x), rel=1e-5)
     assert line.startswith(f"Test set: Average loss: {loss:.4f}, Accuracy: {correct} / {len(x)}")
+    book.changed(
+        "11.4",
+        "test(): the printed loss ÷ the mean NLL (sample, 500 images)",
+        1,
+        round(loss / mean, 6),
+        expected=1 / len(x),
+        tol=1e-6,
+        note="F.nll_loss already averages; the book divides by len(x_test) again",
+    )
 
 
 def test_section_11_3_backward_adds_into_grad(book):

@@ -99,18 +99,33 @@ def test_12_4_flips_and_rot90_agree_exactly(photo):
     assert np.array_equal(im.rotate(square, 90), np.rot90(square))
 
 
-def test_12_4_books_half_pixel_centre_shifts_by_one():
+def test_12_4_books_half_pixel_centre_shifts_by_one(book):
     square = np.arange(64, dtype=np.uint8).reshape(8, 8)
     book_centre = im.rotate(square, 90, center=(4, 4))
-    assert not np.array_equal(book_centre, np.rot90(square))
+    book.changed(
+        "12.4",
+        "rotate 90° about the book's centre (w/2, h/2) is a plain quarter turn",
+        True,
+        bool(np.array_equal(book_centre, np.rot90(square))),
+        expected=False,
+        note="the pixel centre is ((w-1)/2, (h-1)/2): (w/2, h/2) shifts the result by one pixel",
+    )
 
 
-def test_12_4_book_scale_magnifies(photo):
+def test_12_4_book_scale_magnifies(photo, book):
     h, w = photo.shape[:2]
     s = im.book_rotation_scale(h, w, 60)
     assert s > 1
     assert im.fits_after_rotation(photo, 60, s) < 0.5
     assert im.fits_after_rotation(photo, 60, 1 / s) > 0.99
+    book.changed(
+        "12.4",
+        "the book's scale makes the rotated photo fit",
+        True,
+        bool(im.fits_after_rotation(photo, 60, s) > 0.99),
+        expected=False,
+        note=f"its scale {s:.2f} > 1 magnifies; 1/{s:.2f} fits",
+    )
 
 
 def test_12_5_contours_count_the_shapes_and_holes(book):

@@ -593,7 +593,7 @@ def test_book_split_test_classes_on_the_sample(news20):
     assert facts["unseen"] == names[-4:] and facts["unseen_share"] == 1.0
 
 
-def test_evaluate_book_scores_overall_per_class_and_the_first_400():
+def test_evaluate_book_scores_overall_per_class_and_the_first_400(book):
     class Constant(torch.nn.Module):  # always class 1
         def forward(self, x):
             return F.log_softmax(torch.tensor([[0.0, 5.0, 0.0]]), dim=1)
@@ -603,6 +603,15 @@ def test_evaluate_book_scores_overall_per_class_and_the_first_400():
     assert (result["correct"], result["total"]) == (300, 500)
     assert result["per_class"] == {1: (300, 300), 2: (0, 200)}
     assert (result["first_correct"], result["first_total"]) == (300, 400)
+    book.changed(
+        "16.6",
+        "test messages test() reads (len = 400) of a 500-message test set",
+        500,
+        result["first_total"],
+        expected=400,
+        tol=0,
+        note="the book's loop stops at 400 whatever the test set holds",
+    )
 
 
 def test_defaults_are_one_source_for_command_line_and_functions():
