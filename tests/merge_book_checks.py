@@ -21,11 +21,12 @@ what is checked, the book's value, today's, the verdict and the test. The rows a
 `tests/test_book_claims.py` fails when a test that checks the book has no row here or a row
 names a test that is gone.
 
-Verdicts ({total} rows): {counts}. "same" and "same or better": the book's value comes out today;
-"within the measured spread": a trained count below the book's by no more than the spread
-measured across CPUs and thread counts; "erratum": the book is wrong, and today's corrected value
-is asserted; "API change": the book describes an older API, or another library's, and today's is
-asserted.
+Verdicts ({total} rows): {counts}.
+
+"same" and "same or better": the book's value comes out today; "within the measured spread": a
+trained count below the book's by no more than the spread measured across CPUs and thread
+counts; "erratum": the book is wrong, and today's corrected value is asserted; "API change": the
+book describes an older API, or another library's, and today's is asserted.
 
 | § | what | book | today | status | test |
 |---|---|---|---|---|---|
