@@ -733,6 +733,22 @@ def test_book_recipe_measured_against_the_books_16_6(book, tmp_path):
         assert line.rstrip().endswith(printed) or printed in line, (what, printed, line)
 
 
+@pytest.mark.fulldata
+def test_book_model_on_the_fair_split_is_what_the_readme_says(tmp_path):
+    """The README's paragraph under its table: `textcls.py --full --corpus 20news-bydate` scores
+    251/7532, all of them talk.religion.misc (the last group read, 251/251), the 19 others 0%."""
+    settings = tc.BookSettings(corpus="20news-bydate", limit=None)
+    result = tc.run_book(settings, support.resolve_data_dir(None), tmp_path)
+    assert not result["is_sample"]
+    readme = (support.REPO / "ch16_textcls" / "README.md").read_text(encoding="utf-8")
+    score = f"**{result['correct']}/{result['total']} = {result['correct'] / result['total']:.1%}**"
+    assert score in readme, score
+    right = {c: hit for c, (hit, n) in result["per_class"].items() if hit}
+    last = max(result["per_class"])  # the last group in file order: talk.religion.misc
+    assert list(right) == [last] and right[last] == result["per_class"][last][1]
+    assert f"({right[last]}/{right[last]})" in readme
+
+
 def test_ladder_runs_two_rungs_and_writes_the_table_and_png(tmp_path, samples_only):
     import subprocess
     import sys
