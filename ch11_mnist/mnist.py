@@ -626,18 +626,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--seed", type=s.non_negative_int, default=d.seed, help="(default: %(default)s)")
     add("--limit", type=s.positive_int, default=None, help="only the first N images")
     add("--data-dir", type=s.user_path, default=None, help="default: $BOOK_DATA_DIR, else data/")
-    add("--device", type=s.device_option, default="auto", help=s.DEVICE_HELP)
-    add("--threads", type=s.positive_int, default=None, help="CPU threads (default: torch's)")
     add("--out-dir", type=s.user_path, default=DEFAULT_OUT, help="default: outputs/ch11")
-    add("--checkpoint", type=s.user_path, help="default: OUT_DIR/mnist_MODEL_book.pt")
-    add(
-        "--save-model",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="a checkpoint after every epoch (default: yes)",
-    )
-    add("--resume", action="store_true", help="continue from the checkpoint")
-    add("--no-figures", action="store_true", help="skip the PNGs")
+    s.add_run_options(p, "default: OUT_DIR/mnist_MODEL_book.pt")
     return p
 
 

@@ -269,3 +269,19 @@ def refuse_moved_options(argv: list[str], moved: dict[str, str]) -> None:
         option = arg.split("=", 1)[0]
         if option in moved:
             raise SystemExit(f"error: {option} is not the book's: it moved — {moved[option]}")
+
+
+def add_run_options(p: argparse.ArgumentParser, checkpoint_help: str) -> None:
+    """The options of a training run that mnist.py and fast_recipe.py share (ch11 only)."""
+    add = p.add_argument
+    add("--device", type=device_option, default="auto", help=DEVICE_HELP)
+    add("--threads", type=positive_int, default=None, help="CPU threads (default: torch's)")
+    add("--checkpoint", type=user_path, help=checkpoint_help)
+    add(
+        "--save-model",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a checkpoint after every epoch (default: yes)",
+    )
+    add("--resume", action="store_true", help="continue from the checkpoint")
+    add("--no-figures", action="store_true", help="skip the PNGs")
