@@ -17,13 +17,10 @@ without the full files, the 1,000/500-image sample in DATA_DIR/samples/mnist, sa
 """
 
 import argparse
-import gzip
-import math
 import os
 import struct
 import sys
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -48,38 +45,13 @@ DIGITS = tuple("0123456789")  # MNIST's class names, in label order
 
 
 def read_idx(path: Path, magic: int) -> np.ndarray:
-    """§11.1's reader: big-endian header (magic, count[, rows, cols]), then uint8 data.
-
-    Reads .gz directly. Checks the magic number (2049 labels, 2051 images), 28×28 and the size.
-    """
-    try:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise support.DataError(f"{path} is missing — {support.FETCH_HINT}") from None
-    except (OSError, EOFError) as err:
-        raise support.DataError(
-            f"{path} is not readable ({err}) — {support.FETCH_HINT} --force"
-        ) from None
-    dims = {2049: 1, 2051: 3}[magic]
-    header = 4 * (1 + dims)
-    if len(raw) < header or struct.unpack(">I", raw[:4])[0] != magic:
-        found = struct.unpack(">I", raw[:4])[0] if len(raw) >= 4 else None
-        raise support.DataError(
-            f"{path}: magic number {found}, expected {magic} — wrong or damaged file; "
-            f"{support.FETCH_HINT} --force"
-        )
-    count, *shape = struct.unpack(f">{dims}I", raw[4:header])
-    if shape and shape != [28, 28]:
-        raise support.DataError(f"{path}: images are {shape[0]}×{shape[1]}, expected 28×28")
-    expected = count * math.prod(shape)
-    if len(raw) - header != expected:
-        raise support.DataError(
-            f"{path}: {len(raw) - header} data bytes, header says {expected} — "
-            f"truncated file; {support.FETCH_HINT} --force"
-        )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(count, *shape)
+    """§11.1's reader: a big-endian header (magic, count[, rows, cols]), then uint8 data. Reads
+    .gz directly; support checks the magic number (2049 labels, 2051 images), 28×28, the size."""
+    raw = support.read_bytes(path)
+    support.check_idx(raw, magic, path)
+    dims = 1 if magic == 2049 else 3  # labels: count; images: count, rows, cols
+    count, *shape = struct.unpack(f">{dims}I", raw[4 : 4 + 4 * dims])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(count, *shape)
 
 
 def load_mnist(folder: Path, kind: str = "train") -> tuple[np.ndarray, np.ndarray]:
@@ -103,32 +75,17 @@ def to_tensors(images: np.ndarray, labels: np.ndarray, mean: float = 0.0, std: f
 # labels; the book's listing reads trainInps / trainTargs / testInps / testTargs with one-hot
 # labels (erratum 15). load_npz reads either layout.
 NPZ_KEYS = {
-    "keras": ("x_train", "y_train", "x_test", "y_test"),
-    "book": ("trainInps", "trainTargs", "testInps", "testTargs"),
+    "Keras": ("x_train", "y_train", "x_test", "y_test"),
+    "the book": ("trainInps", "trainTargs", "testInps", "testTargs"),
 }
 
 
 def load_npz(path: Path) -> tuple[list[str], tuple[tuple, tuple]]:
     """(the file's keys, ((x_train, y_train), (x_test, y_test))) as uint8 28×28 images and digit
     labels, whichever of the two layouts the file has (one-hot labels become digits)."""
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            keys = list(f.keys())
-            layout = next((k for k, need in NPZ_KEYS.items() if set(need) <= set(keys)), None)
-            if layout is None:
-                raise support.DataError(
-                    f"{path}: keys {keys}, expected {', '.join(NPZ_KEYS['keras'])} (Keras) or "
-                    f"{', '.join(NPZ_KEYS['book'])} (the book) — {support.KERAS_NPZ_HINT}"
-                )
-            x_train, y_train, x_test, y_test = (f[k] for k in NPZ_KEYS[layout])
-    except (OSError, ValueError, zipfile.BadZipFile) as err:
-        raise support.DataError(
-            f"{path} is not a readable .npz file ({type(err).__name__}) — {support.KERAS_NPZ_HINT}"
-        ) from None
-    return keys, (
-        (npz_images(x_train), npz_labels(y_train)),
-        (npz_images(x_test), npz_labels(y_test)),
-    )
+    keys, (x_train, y_train, x_test, y_test) = support.read_npz(path, NPZ_KEYS)
+    train = npz_images(x_train), npz_labels(y_train)
+    return keys, (train, (npz_images(x_test), npz_labels(y_test)))
 
 
 def npz_images(x: np.ndarray) -> np.ndarray:
@@ -160,12 +117,7 @@ def one_hot(label: int) -> list[int]:
 def write_digit(image: np.ndarray, path: Path) -> Path:
     """§11.1 writes x_train[1] out as 001.png: here a 28×28 PNG through imencode and tofile
     (OpenCV's own file writing cannot open a path with Chinese characters on Windows)."""
-    import cv2
-
-    ok, encoded = cv2.imencode(".png", image)
-    if not ok:
-        raise support.DataError(f"OpenCV could not encode the digit for {path}")
-    return support.write_atomic(path, lambda tmp: encoded.tofile(tmp))
+    return support.write_image(path, image)
 
 
 class MnistData(NamedTuple):
@@ -602,15 +554,6 @@ def print_section_11_5(trained: Trained, data: MnistData, model: str) -> None:
 
 # ================================================================ main: the book's run
 
-# options of this file before the beyond-the-book scripts were split off, and where they went
-MOVED = {
-    "--recipe": "python ch11_mnist/fast_recipe.py --recipe fast|sprint",
-    "--image-folder": "python ch11_mnist/own_data.py --image-folder DIR",
-    "--test-share": "python ch11_mnist/own_data.py --image-folder DIR --test-share 0.2",
-    "--predict": "python ch11_mnist/own_data.py --predict IMAGE_OR_FOLDER",
-    "--predict-out": "python ch11_mnist/own_data.py --predict DIR --predict-out FILE.csv",
-}
-
 
 def build_parser() -> argparse.ArgumentParser:
     d, s = BookSettings(), support
@@ -633,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     argv = support.command_line(argv)
-    support.refuse_moved_options(argv, MOVED)
+    support.refuse_moved_options(argv, support.MOVED_FROM_MNIST_PY)
     args = build_parser().parse_args(argv)
     s = BookSettings(args.model, args.epochs, args.batch_size, args.lr, seed=args.seed)
     checkpoint = args.checkpoint or checkpoint_path(args.out_dir, s.model)

@@ -6,8 +6,10 @@ same text in each (tests/test_three_layers.py compares them): a fix is one chang
 """
 
 import argparse
+import gzip
 import math
 import os
+import struct
 import sys
 import tempfile
 import time
@@ -160,6 +162,77 @@ def find_npz(data_dir: Path) -> Path | None:
     return next(
         (p for p in (data_dir / "mnist" / "mnist.npz", keras_npz_path()) if p.is_file()), None
     )
+
+
+def read_bytes(path: Path) -> bytes:
+    """A data file's bytes, a .gz unzipped; missing or damaged: one line naming the fetch."""
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise DataError(f"{path} is missing — {FETCH_HINT}") from None
+    except (OSError, EOFError) as err:
+        raise DataError(f"{path} is not readable ({err}) — {FETCH_HINT} --force") from None
+
+
+def check_idx(raw: bytes, magic: int, path: Path) -> None:
+    """An IDX file's magic number (2049 labels, 2051 images), 28×28 and length, else one line."""
+    header = 4 * (2 if magic == 2049 else 4)
+    if len(raw) < header or struct.unpack(">I", raw[:4])[0] != magic:
+        found = struct.unpack(">I", raw[:4])[0] if len(raw) >= 4 else None
+        raise DataError(
+            f"{path}: magic number {found}, expected {magic} — wrong or damaged file; "
+            f"{FETCH_HINT} --force"
+        )
+    count, *shape = struct.unpack(f">{header // 4 - 1}I", raw[4:header])
+    if shape and shape != [28, 28]:
+        raise DataError(f"{path}: images are {shape[0]}×{shape[1]}, expected 28×28")
+    if len(raw) - header != count * math.prod(shape):
+        raise DataError(
+            f"{path}: {len(raw) - header} data bytes, header says {count * math.prod(shape)} — "
+            f"truncated file; {FETCH_HINT} --force"
+        )
+
+
+def read_npz(path: Path, layouts: dict[str, tuple[str, ...]]) -> tuple[list[str], list]:
+    """(the file's keys, its four arrays) in the first layout whose keys it has; a file that is
+    no .npz, or has none of the layouts, is one line naming where Keras's file comes from."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            keys = list(f.keys())
+            need = next((k for k in layouts.values() if set(k) <= set(keys)), None)
+            if need is None:
+                expected = " or ".join(f"{', '.join(k)} ({name})" for name, k in layouts.items())
+                raise DataError(f"{path}: keys {keys}, expected {expected} — {KERAS_NPZ_HINT}")
+            return keys, [f[k] for k in need]
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        raise DataError(
+            f"{path} is not a readable .npz file ({type(err).__name__}) — {KERAS_NPZ_HINT}"
+        ) from None
+
+
+def write_image(path: Path, image: np.ndarray) -> Path:
+    """cv2.imencode + ndarray.tofile (any path, any OS), checked, via a temporary name."""
+    import cv2
+
+    ok, data = cv2.imencode(path.suffix or ".png", image)
+    if not ok:
+        raise DataError(f"cannot encode {path.name} as {path.suffix or '.png'}")
+    try:
+        return write_atomic(path, data.tofile)
+    except OSError as err:
+        raise DataError(f"cannot write {path}: {err.strerror or err} — check --out-dir") from None
+
+
+# options of mnist.py before the beyond-the-book scripts were split off, and where they went
+MOVED_FROM_MNIST_PY = {
+    "--recipe": "python ch11_mnist/fast_recipe.py --recipe fast|sprint",
+    "--image-folder": "python ch11_mnist/own_data.py --image-folder DIR",
+    "--test-share": "python ch11_mnist/own_data.py --image-folder DIR --test-share 0.2",
+    "--predict": "python ch11_mnist/own_data.py --predict IMAGE_OR_FOLDER",
+    "--predict-out": "python ch11_mnist/own_data.py --predict DIR --predict-out FILE.csv",
+}
 
 
 DEVICE_HELP = "auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, cuda:N or mps"

@@ -156,6 +156,14 @@ def command_line(argv: list[str] | None) -> list[str]:
     return [] if "ipykernel" in sys.modules else sys.argv[1:]
 
 
+# options of textcls.py before the modern recipe was split off, and where they went
+MOVED_FROM_TEXTCLS_PY = {
+    "--recipe": "python ch16_textcls/fast_recipe.py (the modern recipe)",
+    "--predict": "python ch16_textcls/fast_recipe.py --predict TEXT",
+    "--batch-size": "python ch16_textcls/fast_recipe.py --batch-size N (the book trains on 1)",
+}
+
+
 def refuse_moved_options(argv: list[str], moved: dict[str, str]) -> None:
     """An option that moved to a beyond-the-book script stops the run with one line naming the
     new command (argparse would only say "unrecognized arguments")."""

@@ -549,13 +549,6 @@ def save_state(model: nn.Module, path: Path) -> Path:
 
 # ================================================================ main: the book's run
 
-# options of this file before the modern recipe was split off, and where they went
-MOVED = {
-    "--recipe": "python ch16_textcls/fast_recipe.py (the modern recipe)",
-    "--predict": "python ch16_textcls/fast_recipe.py --predict TEXT",
-    "--batch-size": "python ch16_textcls/fast_recipe.py --batch-size N (the book trains on 1)",
-}
-
 
 def build_parser() -> argparse.ArgumentParser:
     d, s = BookSettings(), support
@@ -597,7 +590,7 @@ def settings_of(args: argparse.Namespace) -> BookSettings:
 
 def main(argv=None) -> int:
     argv = support.command_line(argv)
-    support.refuse_moved_options(argv, MOVED)
+    support.refuse_moved_options(argv, support.MOVED_FROM_TEXTCLS_PY)
     args = build_parser().parse_args(argv)
     settings = settings_of(args)
     try:

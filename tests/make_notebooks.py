@@ -90,7 +90,7 @@ def setup_cell(folder: str) -> str:
 BANNER = re.compile(r"^# =+ (.+)$")
 BOOK_MARK = re.compile(r"^# book: (.+)$")
 # the book file's command line: not in the notebook (the cells call the printers themselves)
-COMMAND_LINE = {"main", "build_parser", "settings_of", "MOVED"}
+COMMAND_LINE = {"main", "build_parser", "settings_of"}
 COMMAND_LINE_BANNERS = ("the command line", "main")
 SUPPORT_LINE = "  # 不在书中 not in the book: files, devices, the command line"
 
