@@ -63,9 +63,12 @@ def test_cross_entropy_float_target_is_class_probabilities(book, st):
     assert today == pytest.approx(losses.cross_entropy_as_probabilities(*st), abs=1e-6)
 
 
-def test_cross_entropy_with_indices_equals_nll_of_log_softmax():
+def test_cross_entropy_with_indices_equals_nll_of_log_softmax(book):
+    """§4.6: NLLLoss "在前面接上一个 LogSoftMax 层就等价于交叉熵损失了"."""
     ce, nll = losses.cross_entropy_with_indices()
-    assert ce == pytest.approx(nll, abs=1e-6)
+    book.same(
+        "4.6", "NLLLoss(LogSoftmax(x)) − CrossEntropyLoss(x), class indices", 0, nll - ce, 1e-6
+    )
     logits = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
     assert ce < torch.nn.functional.cross_entropy(logits, torch.tensor([1, 0])).item()
 

@@ -16,8 +16,14 @@ def test_whole_model_pickle_is_refused_by_default(tmp_path, book):
         status="API change",
         note="weights_only=True since 2.6",
     )
-    # the explicit opt-in still works, for trusted files
-    assert isinstance(torch.load(path, weights_only=False), torch.nn.Module)
+    # the explicit opt-in still works, for trusted files: the file holds the whole model
+    whole = torch.load(path, weights_only=False)
+    book.same(
+        "8",
+        "torch.save(mymodel): the file holds the whole Module",
+        True,
+        isinstance(whole, torch.nn.Module),
+    )
 
 
 def test_weights_only_blocks_code_execution(tmp_path, capsys):
@@ -26,8 +32,15 @@ def test_weights_only_blocks_code_execution(tmp_path, capsys):
     assert "code from inside the checkpoint just ran" in capsys.readouterr().out
 
 
-def test_state_dict_round_trip_gives_identical_outputs(tmp_path):
+def test_state_dict_round_trip_gives_identical_outputs(tmp_path, book):
+    """§8's second save: mymodel.state_dict() "只保存神经网络的模型参数" — tensors only, which
+    torch.load's default (weights_only=True) reads, into a model built again."""
     model, restored, path = save_load.state_dict_round_trip(tmp_path)
+    state = torch.load(path, weights_only=True)
+    only_tensors = all(isinstance(v, torch.Tensor) for v in state.values())
+    book.same(
+        "8", "torch.save(mymodel.state_dict()): only the parameters (tensors)", True, only_tensors
+    )
     assert save_load.same_outputs(model, restored)
     assert not save_load.same_outputs(save_load.make_model(seed=123), model)
 

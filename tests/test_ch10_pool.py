@@ -1,3 +1,5 @@
+import math
+
 from ch10_pool import pool
 
 
@@ -11,9 +13,14 @@ def test_max_pool2d(book):
     )
 
 
-def test_avg_pool2d():
-    # [[0,1],[5,6]] → 3; the 5th column is dropped as for max
-    assert pool.avg_pool2d_book()[0, 0].tolist() == [[3.0, 5.0], [13.0, 15.0]]
+def test_avg_pool2d(book):
+    """§10.2: avg_pool2d works as max_pool2d does, taking the mean instead of the maximum: the
+    means of the same 2×2 windows, cut by hand from the grid (the 5th column dropped as for max)."""
+    grid = pool.grid_4x5()[0, 0, :, :4]  # the columns two windows of 2 cover
+    by_hand = grid.reshape(2, 2, 2, 2).mean(dim=(1, 3)).tolist()
+    today = pool.avg_pool2d_book()[0, 0].tolist()
+    book.same("10.2", "avg_pool2d(0..19 as 4×5, 2, 2) = the windows' means", by_hand, today, tol=0)
+    assert today == [[3.0, 5.0], [13.0, 15.0]]
 
 
 def test_max_pool1d(book):
@@ -29,13 +36,35 @@ def test_max_pool1d(book):
     assert two[0].tolist() == [[1, 3, 5, 7], [9, 11, 13, 15]]
 
 
-def test_ceil_mode_and_padding_change_the_shape():
+def test_ceil_mode_and_padding_change_the_shape(book):
+    """§10.1: ceil_mode chooses ceil instead of floor for the output size; count_include_pad=True
+    counts the zero padding in the mean, and "只有在 avg_pool2d 并且 padding 参数不为 0 时才有意义"."""
     out = {k.split(" (")[0]: v for k, v in pool.ceil_mode_and_padding().items()}
+    width = (5 - 2) / 2 + 1  # 5 columns, kernel 2, stride 2: 2.5 windows
+    book.same(
+        "10.1",
+        "ceil_mode=True: windows across 5 columns, ceil(2.5)",
+        math.ceil(width),
+        out["ceil_mode=True"].shape[-1],
+        tol=0,
+    )
+    assert pool.max_pool2d_book().shape[-1] == math.floor(width)
     assert out["ceil_mode=True"][0, 0].tolist() == [[6, 8, 9], [16, 18, 19]]
     assert out["padding=1"].shape[-2:] == (3, 3)
     assert out["padding=1"][0, 0, 0, 0] == 0  # max over one real value and -inf padding
-    assert out["avg, padding=1, count_include_pad=True"][0, 0, 0, 1] == 0.75
-    assert out["avg, padding=1, count_include_pad=False"][0, 0, 0, 1] == 1.5
+    # the window over the grid's 1 and 2 and two padded zeros: ÷ 4 counting the padding, ÷ 2 not
+    counted = out["avg, padding=1, count_include_pad=True"][0, 0, 0, 1].item()
+    what = "count_include_pad=True: (1 + 2 + 0 + 0) / 4 at the padded top edge"
+    book.same("10.1", what, (1 + 2) / 4, counted, tol=0)
+    assert out["avg, padding=1, count_include_pad=False"][0, 0, 0, 1] == (1 + 2) / 2
+    x = pool.grid_4x5()
+    unpadded = [pool.F.avg_pool2d(x, 2, 2, count_include_pad=c) for c in (True, False)]
+    book.same(
+        "10.1",
+        "count_include_pad without padding changes nothing",
+        True,
+        pool.torch.equal(*unpadded),
+    )
 
 
 def test_max_pool2d_signature_stride_none_and_indices(book):
