@@ -25,8 +25,10 @@ Verdicts ({total} rows): {counts}.
 
 "same" and "same or better": the book's value comes out today; "within the measured spread": a
 trained count below the book's by no more than the spread measured across CPUs and thread
-counts; "erratum": the book is wrong, and today's corrected value is asserted; "API change": the
-book describes an older API, or another library's, and today's is asserted.
+counts; "not reproduced": the book's training, run as the book runs it, ends below the book's
+count by more than that spread, and today's measured count is asserted; "erratum": the book is
+wrong, and today's corrected value is asserted; "API change": the book describes an older API,
+or another library's, and today's is asserted.
 
 | § | what | book | today | status | test |
 |---|---|---|---|---|---|

@@ -231,16 +231,18 @@ def test_checkpoint_round_trip(tmp_path):
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
 
 
-def test_resume_continues_the_epoch_count_like_the_books_reruns(tmp_path, capsys):
+def test_resume_continues_the_epoch_count_like_the_books_reruns(tmp_path, capsys, book):
     """§11.4: each run of the book's script trains one more epoch from the saved model."""
+    trained = []
     for epochs in ("1", "2", "3"):
         capsys.readouterr()
         resume = ["--resume"] if epochs != "1" else []
         assert mnist.main(_train_args(tmp_path, "--epochs", epochs, *resume)) == 0
         out = capsys.readouterr().out
-        assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch ")] == [
-            epochs
-        ]
+        trained += [int(line.split()[1]) for line in out.splitlines() if line.startswith("epoch ")]
+    book.same(
+        "11.4", "three runs, each from the saved model: the epoch each trains", [1, 2, 3], trained
+    )
     assert mnist.load_checkpoint(tmp_path / "mnist_book_book.pt")["epoch"] == 3
     assert "using the" in out and "§11.5" in out  # says it fell back to the sample; the table
 
@@ -450,6 +452,15 @@ def test_book_recipe_reaches_the_books_accuracy(book, tmp_path):
             history[epoch]["correct"],
             slack=30,
         )
+    # erratum 2: "2 次迭代后 9140" is two epochs; after one the Net is far from it (≈ 8573)
+    book.below(
+        "11.5",
+        "correct after 1 epoch, vs. the book's '2 次迭代后' 9140",
+        9140,
+        history[1]["correct"],
+        upper=9000,
+        note="an iteration of the book is an epoch, one per run of its script",
+    )
     loss, line = mnist.book_test_as_printed(trained.model, data.test_images, data.test_labels)
     book.changed(
         "11.4",
@@ -459,6 +470,17 @@ def test_book_recipe_reaches_the_books_accuracy(book, tmp_path):
         expected="0.0000",
         note=f"nll_loss is averaged, then divided by 10000 again: {loss:.1e}",
     )
+
+
+@pytest.mark.fulldata
+def test_section_11_1_rows_and_columns_of_the_full_files(book):
+    """§11.1 prints "Rows: 60000, columns: 784" and "Rows: 10000, columns: 784"."""
+    folder, is_sample = support.find_mnist(support.resolve_data_dir(None))
+    assert not is_sample, "full MNIST needed — run: python data/fetch.py mnist"
+    for kind, (rows, columns) in {"train": (60000, 784), "t10k": (10000, 784)}.items():
+        images, labels = mnist.load_mnist(folder, kind)
+        book.same("11.1", f"{kind}: Rows, columns", [rows, columns], [len(images), images[0].size])
+        assert len(labels) == rows
 
 
 @pytest.mark.fulldata
@@ -682,10 +704,13 @@ def test_settings_take_each_recipes_defaults_and_the_given_values():
     )
 
 
-def test_the_book_files_defaults_are_section_11_4s():
+def test_the_book_files_defaults_are_section_11_4s(book):
     """§11.4: SGD lr 0.01 momentum 0.5, batch 100; §11.5's table runs to 5 epochs."""
     args = mnist.build_parser().parse_args([])
     s = mnist.BookSettings()
+    sgd = mnist.optim_sgd(mnist.Net()).defaults
+    today = [sgd["lr"], sgd["momentum"], s.batch_size]
+    book.same("11.4", "SGD lr, momentum; batch_size", [0.01, 0.5, 100], today, tol=0)
     assert (s.model, s.epochs, s.batch_size, s.lr, s.momentum, s.seed) == (
         "book",
         5,
@@ -766,6 +791,229 @@ def test_keras_load_data_reads_the_same_arrays(tmp_path, monkeypatch):
     (kx, ky), (kxt, kyt) = mnist.keras_load_data()
     _, ((x, y), (xt, yt)) = mnist.load_npz(support.keras_npz_path())
     assert np.array_equal(kx, x) and np.array_equal(ky, y) and np.array_equal(kyt, yt)
+
+
+# ---------------------------------------------------------------- the README's errata, each a row
+
+
+def test_erratum_4_the_net_is_section_11_4s(book):
+    """§11.2's listing has Linear(320, 60) / Linear(60, 10); §11.4's full code and the model it
+    prints have Linear(320, 50) / Linear(50, 10): the Net here is §11.4's, whose run §11.5 reports."""
+    net = mnist.Net()
+    book.changed(
+        "11.2",
+        "fc1 = Linear(320, N): N in §11.2's listing",
+        60,
+        net.fc1.out_features,
+        expected=50,
+        tol=0,
+        note="§11.4's full code and printed model: 50",
+    )
+    assert (net.fc1.in_features, net.fc2.in_features, net.fc2.out_features) == (320, 50, 10)
+
+
+def test_erratum_11_the_dropout_is_one_half_not_0_2(book):
+    """The text says "设置 dropout=0.2"; nn.Dropout2d() and F.dropout's defaults are p = 0.5, and
+    the book's own printed model says Dropout2d (p=0.5)."""
+    net = mnist.Net()
+    book.changed(
+        "11.2",
+        "dropout p of the book's Dropout2d() (the text: dropout=0.2)",
+        0.2,
+        torch.nn.Dropout2d().p,
+        expected=0.5,
+        tol=0,
+    )
+    assert net.conv2_drop.p == net.fc1_drop.p == torch.nn.Dropout().p == 0.5
+
+
+def test_erratum_12_conv2_sums_its_ten_channels(book):
+    """ "一般是取 10 个通道的平均值作为最后的结果": each of conv2's 20 filters has its own weights
+    for each of the 10 channels and adds the 10 convolutions up (plus its bias), not their mean."""
+    torch.manual_seed(0)
+    conv = mnist.Net().conv2
+    x = torch.randn(1, 10, 12, 12)
+    out = conv(x)[0, 0].detach()
+    per_channel = [F.conv2d(x[:, c : c + 1], conv.weight[0:1, c : c + 1]) for c in range(10)]
+    total, bias = torch.stack(per_channel).sum(dim=0)[0, 0].detach(), conv.bias[0].item()
+    if torch.allclose(out, total + bias, atol=1e-5):
+        found = "sum"
+    else:
+        found = "mean" if torch.allclose(out, total / 10 + bias, atol=1e-5) else "neither"
+    book.changed("11.2", "conv2: one filter over the 10 channels", "mean", found, expected="sum")
+
+
+def test_erratum_5_the_books_batches_come_in_file_order(book):
+    """§11.4's train() takes batch k as images k·100 … k·100 + 99: no shuffling (the fast recipe
+    shuffles every epoch). Each image carries its index, and the Net sees them in order."""
+    x = torch.zeros(300, 1, 28, 28)
+    x[:, 0, 0, 0] = torch.arange(300.0)
+    seen = []
+    net = mnist.Net()
+    net.register_forward_pre_hook(lambda _m, inputs: seen.append(inputs[0][:, 0, 0, 0].clone()))
+    mnist.train_epoch(net, x, torch.zeros(300, dtype=torch.long), mnist.optim_sgd(net), 100)
+    in_order = torch.equal(torch.cat(seen), torch.arange(300.0))
+    book.same("11.4", "train(): batches in file order, unshuffled (erratum 5)", True, in_order)
+
+
+def test_erratum_6_and_7_the_books_python_2_and_pytorch_0_3_lines(book):
+    """§11.4: `num_batches = num_samples/ batch_size` feeds range() a float in Python 3;
+    `loss.data[0]` indexes a 0-dim tensor; `Variable(x_test, volatile=True)` is a no-op now."""
+    import warnings
+
+    try:
+        range(60000 / 100)
+        outcome = "runs"
+    except TypeError:
+        outcome = "TypeError"
+    book.changed(
+        "11.4",
+        "range(num_samples/ batch_size)",
+        "runs",
+        outcome,
+        expected="TypeError",
+        status="API change",
+        note="Python 3's / gives a float: num_samples // batch_size",
+    )
+    loss = F.nll_loss(torch.log_softmax(torch.zeros(2, 10), dim=1), torch.tensor([1, 2]))
+    try:
+        loss.data[0]
+        outcome = "a number"
+    except IndexError:
+        outcome = "IndexError"
+    book.changed(
+        "11.4",
+        "loss.data[0]",
+        "the loss",
+        outcome,
+        expected="IndexError",
+        status="API change",
+        note="a 0-dim tensor since 0.4: loss.item()",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        v = torch.autograd.Variable(torch.ones(2), volatile=True)
+    removed = any("volatile was removed" in str(w.message) for w in caught)  # PyTorch's words
+    book.changed(
+        "11.4",
+        "Variable(x_test, volatile=True): no graph",
+        "no graph",
+        "removed, no effect" if removed and type(v) is torch.Tensor else "works",
+        expected="removed, no effect",
+        status="API change",
+        note="torch.inference_mode() / torch.no_grad()",
+    )
+
+
+def test_erratum_10_log_softmax_needs_its_dim(book):
+    """§11.2's forward() ends with F.log_softmax(x): no dim=, which PyTorch deprecates (it guesses
+    the dimension); the Net passes dim=1."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        F.log_softmax(torch.zeros(2, 10))
+    warned = any("Implicit dimension choice" in str(w.message) for w in caught)
+    book.changed(
+        "11.2",
+        "F.log_softmax(x) without dim=",
+        "runs",
+        "deprecated" if warned else "runs",
+        expected="deprecated",
+        status="API change",
+        note="UserWarning: implicit dimension choice; dim=1",
+    )
+
+
+def test_erratum_13_evaluating_in_batches_of_1000_changes_nothing(book, tmp_path):
+    """The book scores the 10,000 test images in one batch (all activations at once); evaluate()
+    takes 1,000 at a time: the same predictions as one batch, computed here by hand."""
+    data = mnist.load_data(_sample_only_data_dir(tmp_path))
+    x, y = mnist.to_tensors(data.test_images, data.test_labels)
+    torch.manual_seed(1)
+    net = mnist.Net().eval()
+    with torch.no_grad():
+        one_batch = int((net(x).argmax(dim=1) == y).sum())
+    _, correct, _ = mnist.evaluate(net, x, y, chunk=100)
+    book.same(
+        "11.4", "test(): correct in one batch vs. in batches (sample, 500)", one_batch, correct
+    )
+
+
+def test_erratum_14_the_books_file_names_are_not_the_downloads(book, tmp_path):
+    """§11.1's load_mnist opens '%s-labels.idx1-ubyte' % kind (a dot, unzipped); the files LeCun's
+    page lists, and data/fetch.py gets, are train-labels-idx1-ubyte.gz (dashes, gzip)."""
+    folder, _ = support.find_mnist(_sample_only_data_dir(tmp_path))
+    book_name = "%s-labels.idx1-ubyte" % "train"  # noqa: UP031 (the book's own expression)
+    there = sorted(p.name for p in folder.iterdir() if "labels" in p.name and "train" in p.name)
+    book.changed(
+        "11.1",
+        "the labels file load_mnist('./data', 'train') opens",
+        book_name,
+        there[0],
+        expected="train-labels-idx1-ubyte.gz",
+        note=f"{book_name} is not in the download; read_idx reads the .gz",
+    )
+
+
+def test_erratum_15_kerass_mnist_npz_has_other_keys(book):
+    """§11.1 (2) reads trainInps / trainTargs / testInps / testTargs; keras.datasets.mnist's
+    load_data() — Keras 3's own code, read here — takes x_train, y_train, x_test, y_test."""
+    import inspect
+    import re
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 picks its backend at import
+    keras_mnist = pytest.importorskip("keras.src.datasets.mnist")
+    keys = re.findall(r'f\["(\w+)"\]', inspect.getsource(keras_mnist.load_data))
+    book.changed(
+        "11.1",
+        "the keys of mnist.npz (keras.datasets.mnist.load_data's source)",
+        ", ".join(mnist.NPZ_KEYS["the book"]),
+        ", ".join(keys),
+        expected="x_train, y_train, x_test, y_test",
+        status="API change",
+        note="and digit labels, not one-hot; load_npz reads both",
+    )
+
+
+def test_erratum_16_and_the_books_other_section_11_1_lines(book, tmp_path, monkeypatch):
+    """§11.1: the images are 784 columns; X_train[1] exported with cv2.imwrite comes back pixel
+    for pixel; the label the book prints for it, [0,0,0,1,0,0,0,0,0], has 9 entries and says 3,
+    while x_train[1] is a 0 (the sample is the full set's first 1,000 images); `print i`."""
+    import cv2
+
+    data = mnist.load_data(_sample_only_data_dir(tmp_path))
+    book.same("11.1", "columns per image (28×28×1)", 784, data.train_images[0].size, tol=0)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "no keras"))
+    mnist.print_section_11_1(data, _sample_only_data_dir(tmp_path), tmp_path)
+    digit = cv2.imdecode(np.fromfile(tmp_path / "digit_x_train_1.png", np.uint8), 0)
+    same_pixels = np.array_equal(digit, data.train_images[1])
+    book.same(
+        "11.1", "cv2.imwrite('001.png', x_train[1]) read back: the same pixels", True, same_pixels
+    )
+    book.changed(
+        "11.1",
+        "y_train[1] one-hot",
+        mnist.BOOK_11_1_LABEL,
+        mnist.one_hot(int(data.train_labels[1])),
+        expected=[1] + [0] * 9,
+        tol=0,
+        note="9 entries, a 3 in the book; MNIST's x_train[1] is a 0",
+    )
+    try:
+        compile("for i in f:\n    print i\n", "<§11.1 load_npz>", "exec")
+        outcome = "runs"
+    except SyntaxError:
+        outcome = "SyntaxError"
+    book.changed(
+        "11.1",
+        "load_npz's `print i`",
+        "runs",
+        outcome,
+        expected="SyntaxError",
+        status="API change",
+        note="Python 2's print statement: print(i)",
+    )
 
 
 # ---------------------------------------------------------------- your own images (own_data.py)
