@@ -146,24 +146,44 @@ def test_12_5_contours_count_the_shapes_and_holes(book):
     )
 
 
-def test_12_5_findcontours_returns_two_values_on_opencv_4_plus():
+def test_12_5_findcontours_returns_two_values_on_opencv_4_plus(book):
+    """§12.5: "cv2.findContours() 函数返回两个值" (OpenCV 3 returned three; 4 and later two)."""
     binary, _, _ = im.shapes_image()
-    assert len(cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)) == 2
+    found = len(cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE))
+    book.same("12.5", "findContours returns (contours, hierarchy): values", 2, found, tol=0)
 
 
-def test_12_5_the_books_other_modes_and_methods():
-    """§12.5 lists RETR_LIST (no hierarchy), RETR_CCOMP (two levels) and CHAIN_APPROX_NONE
-    (every boundary pixel); findContours gives a tuple, and its contours are a tuple too."""
-    binary, outlines, holes = im.shapes_image()
+def test_12_5_the_books_other_modes_and_methods(book):
+    """§12.5 lists RETR_EXTERNAL (outer contours only), RETR_LIST (no hierarchy), RETR_CCOMP (two
+    levels), RETR_TREE, CHAIN_APPROX_NONE (every boundary pixel) and SIMPLE ("一个矩形轮廓只需 4
+    个点"); the contours come back as a tuple, not the list the book names."""
+    binary, outlines, holes = im.shapes_image()  # 4 shapes, 3 of them with a hole
     facts = im.contour_modes(binary)
     m = facts["modes"]
-    assert m["RETR_EXTERNAL"] == dict(found=outlines, top_level=outlines)
-    assert m["RETR_LIST"] == dict(found=outlines + holes, top_level=outlines + holes)
-    assert m["RETR_CCOMP"] == dict(found=outlines + holes, top_level=outlines)
+    expected = {
+        "RETR_EXTERNAL": dict(found=outlines, top_level=outlines),
+        "RETR_LIST": dict(found=outlines + holes, top_level=outlines + holes),
+        "RETR_CCOMP": dict(found=outlines + holes, top_level=outlines),
+    }
+    for mode, want in expected.items():
+        what = f"{mode} on 4 shapes with 3 holes: contours found, top level"
+        book.same("12.5", what, [want["found"], want["top_level"]], list(m[mode].values()), tol=0)
     assert m["RETR_TREE"]["found"] == outlines + holes
     # the 180×120 rectangle (200..380 × 160..280): 2·(180 + 120) = 600 boundary pixels
-    assert facts["points"] == {"CHAIN_APPROX_NONE": 600, "CHAIN_APPROX_SIMPLE": 4}
-    assert facts["returns"] == "tuple of 2" and facts["contours_type"] == "tuple"
+    points = [facts["points"][k] for k in ("CHAIN_APPROX_NONE", "CHAIN_APPROX_SIMPLE")]
+    book.same(
+        "12.5", "upright 180×120 rectangle: points kept, NONE / SIMPLE", [600, 4], points, tol=0
+    )
+    assert facts["returns"] == "tuple of 2"
+    book.changed(
+        "12.5",
+        "the type of the contours findContours returns",
+        "list",
+        facts["contours_type"],
+        expected="tuple",
+        status="API change",
+        note="a tuple of ndarrays in OpenCV 4 and later",
+    )
 
 
 def test_12_2_the_books_covariance_and_bins(book):
@@ -234,10 +254,21 @@ def test_12_6_books_ksize_23_blurs_the_response():
     assert mask_wide.sum() > 2 * mask_common.sum()  # larger marked blobs (3.2× measured)
 
 
-def test_12_7_three_histograms_agree():
+def test_12_7_three_histograms_agree(book):
+    """§12.7's three ways to a histogram, cv2.calcHist, np.histogram and np.bincount, on a picture
+    of 3,000 pixels of 40 and 7,000 of 200: each counts exactly those."""
     img, expected = im.two_tone_image()
-    for h in im.three_histograms(img):
-        assert h[40] == expected[40] and h[200] == expected[200] and h.sum() == 10000
+    for name, h in zip(
+        ("calcHist", "np.histogram", "np.bincount"), im.three_histograms(img), strict=True
+    ):
+        today = [int(h[40]), int(h[200]), int(h.sum())]
+        book.same(
+            "12.7",
+            f"{name}: counts of 40 and 200, total",
+            [expected[40], expected[200], 10000],
+            today,
+            tol=0,
+        )
     mask = np.zeros_like(img)
     mask[:, 20:40] = 255  # 10 columns of 40, 10 of 200
     for h in im.three_histograms(img, mask):

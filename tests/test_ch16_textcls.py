@@ -537,16 +537,37 @@ def test_refit_trains_a_second_model_on_training_and_validation(tmp_path, capsys
 # ---------------------------------------------------------------- the book's §16.1, §16.4–16.6
 
 
-def test_section_16_1_shapes():
+def test_section_16_1_shapes(book):
+    """§16.1: torch.ones(1,2,1) 输出 [[[1],[1]]]; randn(1, 2, 4) of shape (1, 2, 4); a = ones(2, 2):
+    view(-1) a 1-D array of 4, view(-1, 2, 1) of shape (2, 2, 1)."""
     shapes = tc.section_16_1()
-    assert shapes["torch.ones(1, 2, 1)"].tolist() == [[[1.0], [1.0]]]  # the book's [[[1],[1]]]
-    assert shapes["a.view(-1)"].shape == (4,) and shapes["a.view(-1, 2, 1)"].shape == (2, 2, 1)
-    assert tuple(shapes["torch.randn(1, 2, 4).shape"]) == (1, 2, 4)
+    ones = shapes["torch.ones(1, 2, 1)"].tolist()
+    book.same("16.1", "torch.ones(1,2,1)", [[[1], [1]]], ones, tol=0)
+    today = [list(shapes[k].shape) for k in ("a.view(-1)", "a.view(-1, 2, 1)")]
+    book.same("16.1", "ones(2, 2).view(-1), .view(-1,2,1): shapes", [[4], [2, 2, 1]], today, tol=0)
+    book.same(
+        "16.1",
+        "torch.randn(1,2, 4): shape",
+        [1, 2, 4],
+        list(shapes["torch.randn(1, 2, 4).shape"]),
+        tol=0,
+    )
 
 
-def test_book_lstmnet_is_the_books_model_read_at_its_last_step():
+def test_book_lstmnet_is_the_books_model_read_at_its_last_step(book):
+    """§16.4's LSTMNet: Embedding(20000, 100), dropout 0.2, a 2-layer LSTM(100, 100), the last
+    step through Linear(100, 20), log_softmax."""
     torch.manual_seed(0)
     model = tc.LSTMNet().eval()
+    sizes = [
+        model.word_embeddings.num_embeddings,
+        model.word_embeddings.embedding_dim,
+        model.lstm.hidden_size,
+        model.lstm.num_layers,
+        model.hidden2tag.out_features,
+    ]
+    what = "LSTMNet: vocabulary, embedding, hidden, layers, classes"
+    book.same("16.4", what, [20000, 100, 100, 2, 20], sizes, tol=0)
     assert model.word_embeddings.num_embeddings == tc.MAX_NB_WORDS == 20000
     assert (model.lstm.input_size, model.lstm.hidden_size, model.lstm.num_layers) == (100, 100, 2)
     assert model.hidden2tag.out_features == 20 and model.drop.p == 0.2
