@@ -48,6 +48,19 @@ def random_tensor(seed: int = SEED) -> torch.Tensor:
     return torch.rand(5, 3, generator=gen)
 
 
+# §1.2's listing as printed: it never imports torch
+BOOK_LISTING_1_2 = "x = torch.rand(5, 3)\nprint(x)\n"
+
+
+def run_listing_as_printed(source: str) -> str:
+    """Run a listing alone, as a reader pasting it would: 'runs' or the exception's name."""
+    try:
+        exec(compile(source, "<listing>", "exec"), {})
+    except Exception as err:  # noqa: BLE001 — whatever it raises is the answer
+        return type(err).__name__
+    return "runs"
+
+
 def print_section_1_2(seed: int = SEED) -> None:
     print("== §1.2 Tensor 张量 ==")
     x = random_tensor(seed)
@@ -56,6 +69,7 @@ def print_section_1_2(seed: int = SEED) -> None:
         f"§1.2 x.size()  书中 book torch.Size([5, 3])  今天 today {x.size()}  "
         f"{'√' if x.size() == (5, 3) else '×'}"
     )
+    print(f"§1.2 书中的代码单独运行 the listing alone: {run_listing_as_printed(BOOK_LISTING_1_2)}")
 
 
 # ======== §1.3 numpy 安装检查 the numpy check

@@ -99,6 +99,20 @@ def data_vs_detach() -> dict[str, bool]:
     }
 
 
+def edit_after_sigmoid(through: str) -> str:
+    """y = sigmoid(x) keeps y for its backward; double y in place through y.data or y.detach():
+    autograd sees the .detach() edit and refuses, while the .data edit gives a wrong gradient."""
+    x = torch.zeros(3, requires_grad=True)
+    y = x.sigmoid()
+    (y.data if through == "data" else y.detach()).mul_(2)
+    try:
+        y.sum().backward()
+    except RuntimeError:
+        return "RuntimeError"
+    right = torch.full((3,), 0.25)  # sigmoid'(0) = 0.25
+    return "right gradient" if torch.allclose(x.grad, right) else f"wrong gradient {x.grad[0]:.2f}"
+
+
 def print_data_and_grad() -> None:
     print("== §2 .data 与 .grad ==")
     before, after = grad_before_and_after()
@@ -109,6 +123,11 @@ def print_data_and_grad() -> None:
     print(f"反向传播后 x.grad after backward of sum((x+1)^2) = 2(x+1):\n{after}")
     for k, val in data_vs_detach().items():
         print(f"{k}: {val}")
+    print(
+        "§2 y = sigmoid(x), 然后原地 y *= 2 then doubled in place: 经 via y.data → "
+        f"{edit_after_sigmoid('data')}; 经 via y.detach() → {edit_after_sigmoid('detach')} "
+        "(勘误 erratum: .data hides the edit from autograd)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -60,6 +60,15 @@ def finite_difference_gradient(x: torch.Tensor, eps: float = 1e-6) -> torch.Tens
     return grad
 
 
+def velocity_and_acceleration(t: float = 3.0) -> tuple[float, float]:
+    """§3 calls the derivative "变化率，也就是加速度": for a position s(t) = t², autograd's first
+    derivative is the velocity 2t, and only the second (create_graph=True) the acceleration 2."""
+    t = torch.tensor(t, requires_grad=True)
+    (ds,) = torch.autograd.grad(t**2, t, create_graph=True)
+    (d2s,) = torch.autograd.grad(ds, t)
+    return ds.item(), d2s.item()
+
+
 def print_gradient() -> None:
     print("== §3 求导 y = x + 2, z = 3y^2, out = mean(z) ==")
     x = torch.ones(2, 2, requires_grad=True)
@@ -81,6 +90,11 @@ def print_gradient() -> None:
     ones = torch.ones(2, 2)
     print(f"解析解 closed form 3(x+2)/2        = {analytic_gradient(ones).tolist()}")
     print(f"数值差分 finite differences (float64) = {finite_difference_gradient(ones).tolist()}")
+    v, a = velocity_and_acceleration()
+    print(
+        f"§3 导数是变化率 the derivative is a rate: s = t², t = 3: ds/dt = {v:g} (速度 velocity), "
+        f"d²s/dt² = {a:g} (加速度 acceleration; 书中 book: 导数 = 加速度, erratum)"
+    )
 
 
 # ======== §3 权值更新 the weight update: the sign

@@ -248,6 +248,16 @@ def print_section_4_5() -> None:
 # ======== §4.6–4.7 NLLLoss, NLLLoss2d
 
 
+def nll_criterion_as_printed() -> str:
+    """§4.6's `criterion = F.nll_loss()`: calls the function with no arguments; the class is
+    nn.NLLLoss()."""
+    try:
+        F.nll_loss()
+    except TypeError:
+        return "TypeError"
+    return "a criterion"
+
+
 # §4.6 NLLLoss: the book's call passes a 2×2 float target; NLL needs class indices.
 def nll_book_call(sample, target) -> str:
     try:
@@ -285,6 +295,10 @@ def nll_per_pixel(seed: int = 0) -> tuple[float, float]:
 
 def print_sections_4_6_and_4_7() -> None:
     sample, target = book_sample_target()
+    print(
+        f"§4.6 criterion = F.nll_loss()    书中 book a criterion   今天 today "
+        f"{nll_criterion_as_printed()} (the class is nn.NLLLoss())"
+    )
     show("4.6", "NLLLoss", "error", nll_book_call(sample, target))
     warned, result = nll2d_book_call(sample, target)
     show("4.7", "NLLLoss2d", "error", f"{result}  (FutureWarning: {warned})")

@@ -45,6 +45,20 @@ def test_torch_tensor_3_4_is_not_random(book):
     assert not variable.draws_random_numbers(lambda: torch.empty(3, 4))
 
 
+def test_an_edit_through_data_goes_unnoticed(book):
+    """§2 reads a Variable's tensor as .data; an in-place edit through it escapes autograd's
+    version check and the gradient comes out wrong, while .detach() makes backward() refuse."""
+    book.changed(
+        "2",
+        "y = sigmoid(x); y.data *= 2; backward(): the gradient",
+        "right",
+        variable.edit_after_sigmoid("data"),
+        expected="wrong gradient 0.00",
+        note="use .detach(): the same edit raises RuntimeError",
+    )
+    assert variable.edit_after_sigmoid("detach") == "RuntimeError"
+
+
 def test_data_and_detach_drop_history_and_share_storage():
     facts = variable.data_vs_detach()
     assert facts == {

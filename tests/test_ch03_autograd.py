@@ -71,3 +71,18 @@ def test_a_larger_learning_rate_is_faster_and_less_precise(book):
         steps[0] > steps[-1] and errors[-1] > errors[0],
         tol=0,
     )
+
+
+def test_the_derivative_is_a_rate_not_the_acceleration(book):
+    """§3: "求取方程式相对于输入参数的变化率，也就是加速度": for s(t) = t² the derivative at t = 3
+    is the velocity 6; the acceleration is the second derivative, 2."""
+    velocity, acceleration = autograd.velocity_and_acceleration(3.0)
+    book.changed(
+        "3",
+        "ds/dt of s = t² at t = 3 (the book: the acceleration)",
+        "acceleration",
+        velocity,
+        expected=6.0,
+        note=f"that is the velocity; the acceleration d²s/dt² = {acceleration:g}",
+    )
+    assert acceleration == 2.0

@@ -73,6 +73,17 @@ def test_cross_entropy_with_indices_equals_nll_of_log_softmax(book):
     assert ce < torch.nn.functional.cross_entropy(logits, torch.tensor([1, 0])).item()
 
 
+def test_the_books_criterion_calls_the_function(book):
+    book.changed(
+        "4.6",
+        "criterion = F.nll_loss()",
+        "a criterion",
+        losses.nll_criterion_as_printed(),
+        expected="TypeError",
+        note="a function called without arguments; the class is nn.NLLLoss()",
+    )
+
+
 def test_nll_still_refuses_the_books_call(book, st):
     today = losses.nll_book_call(*st)
     book.same(
