@@ -92,8 +92,8 @@ def print_gradient() -> None:
     print(f"数值差分 finite differences (float64) = {finite_difference_gradient(ones).tolist()}")
     v, a = velocity_and_acceleration()
     print(
-        f"§3 导数是变化率 the derivative is a rate: s = t², t = 3: ds/dt = {v:g} (速度 velocity), "
-        f"d²s/dt² = {a:g} (加速度 acceleration; 书中 book: 导数 = 加速度, erratum)"
+        f"§3 导数是变化率 the derivative is a rate: s = t^2, t = 3: ds/dt = {v:g} (速度 velocity), "
+        f"d2s/dt2 = {a:g} (加速度 acceleration; 书中 book: 导数 = 加速度, erratum)"
     )
 
 
