@@ -212,3 +212,25 @@ def test_section_5_1_batches_over_redundant_halves_take_two_steps(book):
         tol=0,
     )
     assert d["batches"] < d["full"] < d["start"]
+
+
+def test_an_optimizer_turns_gradients_into_steps_it_computes_none(book):
+    """§5: "优化器……是一种计算导数的算法". backward() computes the derivatives; step() only uses
+    them: with no gradient it moves nothing, with one it moves by −lr·g (SGD). §5.1's
+    "parameters: Variable 参数" are today an iterable of tensors or of parameter groups."""
+    theta = optim.torch.tensor([1.0, 2.0], requires_grad=True)
+    sgd = optim.torch.optim.SGD([theta], lr=0.1)
+    sgd.step()  # no backward() yet: theta.grad is None
+    moved_without_grad = theta.tolist() != [1.0, 2.0]
+    (theta**2).sum().backward()  # autograd: grad = 2θ = [2, 4]
+    sgd.step()
+    book.changed(
+        "5",
+        "SGD.step() before backward() moves θ; after it θ is",
+        "computes derivatives",
+        [moved_without_grad, *[round(v, 6) for v in theta.tolist()]],
+        expected=[False, 0.8, 1.6],
+        note="backward() computes them; step() applies −lr·g",
+    )
+    groups = optim.torch.optim.SGD([{"params": [theta]}, {"params": [], "lr": 1.0}], lr=0.1)
+    assert [g["lr"] for g in groups.param_groups] == [0.1, 1.0]

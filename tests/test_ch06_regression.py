@@ -26,11 +26,28 @@ def test_the_loss_falls_every_step_and_the_prediction_is_the_line(book):
     book.same("6", "prediction vs the line 0.5·X: largest gap", 0.0, gap, tol=0.01)
 
 
-def test_fit_is_deterministic():
+def test_fit_is_deterministic(book):
+    """§6: "随机种子基本不影响随机数的值，也可以不定义随机种子" — the seed is what fixes the
+    values: the same seed gives the same fit, another seed other numbers."""
     x, y = regression.make_data(seed=1)
     a = regression.learned_w_b(regression.fit(x, y)[0])
     b = regression.learned_w_b(regression.fit(x, y)[0])
     assert a == b
+    import torch
+
+    draws = []
+    for seed in (1, 1, 2):
+        torch.manual_seed(seed)
+        draws.append(torch.rand(3))
+    today = [torch.equal(draws[0], draws[1]), torch.equal(draws[0], draws[2])]
+    book.changed(
+        "6",
+        "torch.rand after manual_seed(1), (1), (2): 1st = 2nd, 1st = 3rd",
+        "the seed hardly matters",
+        today,
+        expected=[True, False],
+        note="the seed fixes the values: it makes a run repeat",
+    )
 
 
 def test_npy_round_trip_and_png(tmp_path, book):
@@ -60,13 +77,24 @@ def test_the_books_6_and_7_listings_as_printed(tmp_path, book):
     error, _ = regression.run_listing(
         regression.BOOK_6_LISTING, tmp_path / "six", prediction=np.zeros((2, 1))
     )
-    assert error == "NameError: name 'numpy' is not defined"
+    book.changed(
+        "6",
+        "pred = numpy.load('pred.npy') with only `import numpy as np`",
+        "loads",
+        error,
+        expected="NameError: name 'numpy' is not defined",
+    )
     assert (tmp_path / "six" / "pred.npy").is_file()  # np.save ran before the failing line
     listing = regression.section_7_listing(tmp_path / "seven")
-    assert (
-        listing["as_printed"].startswith("FileNotFoundError")
-        and "nm. npy " in listing["as_printed"]
+    book.changed(
+        "7",
+        'np.load("nm. npy ") after np.save("nm.npy", a)',
+        "loads",
+        listing["as_printed"].split(":")[0],
+        expected="FileNotFoundError",
+        note="spaces in the name; np.load('nm.npy') reads it",
     )
+    assert "nm. npy " in listing["as_printed"]
     assert listing["fixed_error"] is None
     book.same("7", "np.load of the saved np.array(2)", 2, int(listing["loaded"]), tol=0)
     assert listing["loaded"].ndim == 0

@@ -16,6 +16,17 @@ def test_whole_model_pickle_is_refused_by_default(tmp_path, book):
         status="API change",
         note="weights_only=True since 2.6",
     )
+    import zipfile
+
+    book.changed(
+        "8",
+        "torch.save(mymodel, 'mymodel.pkl'): the file's format",
+        "pickle (.pkl)",
+        "zip archive" if zipfile.is_zipfile(path) else "other",
+        expected="zip archive",
+        status="API change",
+        note="a zip of pickles and tensors since 1.6; the custom is .pt",
+    )
     # the explicit opt-in still works, for trusted files: the file holds the whole model
     whole = torch.load(path, weights_only=False)
     book.same(

@@ -13,11 +13,28 @@ def test_conv2d_ones(book):
     assert torch.allclose(by_hand, y[0, 0])
 
 
-def test_conv2d_by_hand_on_non_constant_input():
+def test_conv2d_by_hand_on_non_constant_input(book):
+    """§9.1 B: the kernel "和目标区域做矩阵乘法"; each output is the window and the kernel
+    multiplied element by element and summed (unflipped: cross-correlation), not a matrix product."""
     x = torch.arange(16.0).view(4, 4)
     w = torch.tensor([[0.1, 0.2], [0.3, 0.4]])
     ref = torch.nn.functional.conv2d(x.view(1, 1, 4, 4), w.view(1, 1, 2, 2))[0, 0]
     assert torch.allclose(conv.conv2d_by_hand(x, w), ref)
+    window = x[:2, :2]  # [[0, 1], [4, 5]]
+    candidates = {
+        "Σ window ⊙ kernel": (window * w).sum(),
+        "Σ window · kernel (matrix product)": (window @ w).sum(),
+        "Σ window ⊙ flipped kernel": (window * w.flip(0, 1)).sum(),
+    }
+    found = [name for name, v in candidates.items() if torch.isclose(v, ref[0, 0])]
+    book.changed(
+        "9.1",
+        "out[0, 0] of conv2d(0..15 as 4×4, [[.1,.2],[.3,.4]])",
+        "matrix product",
+        found,
+        expected=["Σ window ⊙ kernel"],
+        note=f"{ref[0, 0].item():.1f} = 0·.1 + 1·.2 + 4·.3 + 5·.4",
+    )
 
 
 def test_conv1d(book):

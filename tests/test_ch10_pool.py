@@ -52,6 +52,11 @@ def test_ceil_mode_and_padding_change_the_shape(book):
     assert out["ceil_mode=True"][0, 0].tolist() == [[6, 8, 9], [16, 18, 19]]
     assert out["padding=1"].shape[-2:] == (3, 3)
     assert out["padding=1"][0, 0, 0, 0] == 0  # max over one real value and -inf padding
+    # "是否对输入在左前端填充 0": both sides, and max pooling pads −∞ (zeros would win here)
+    negative = pool.F.max_pool2d(-1 - pool.grid_4x5(), 2, 2, padding=1)
+    corner = negative[0, 0, 0, 0].item()
+    what = "max_pool2d(padding=1) on −1…−20: the top-left window (pad + −1)"
+    book.changed("10.1", what, "0 (zero padding)", corner, expected=-1.0, tol=0, note="pads −∞")
     # the window over the grid's 1 and 2 and two padded zeros: ÷ 4 counting the padding, ÷ 2 not
     counted = out["avg, padding=1, count_include_pad=True"][0, 0, 0, 1].item()
     what = "count_include_pad=True: (1 + 2 + 0 + 0) / 4 at the padded top edge"
@@ -89,6 +94,14 @@ def test_three_dimensional_input_and_the_name(book):
         tol=0,
     )
     assert pool.signature_name(pool.F.max_pool2d) == "max_pool2d"
+    book.changed(
+        "10.1",
+        "torch.nn.functional.F.max_pool2d, the name the book prints",
+        "a function",
+        "exists" if hasattr(pool.torch.nn.functional, "F") else "AttributeError",
+        expected="AttributeError",
+        note="torch.nn.functional.max_pool2d, usually F.max_pool2d",
+    )
     assert pool.torch.equal(pool.unbatched_input(), pool.max_pool2d_book()[0])
 
 

@@ -1016,6 +1016,64 @@ def test_erratum_16_and_the_books_other_section_11_1_lines(book, tmp_path, monke
     )
 
 
+def _multiply_adds(model) -> int:
+    """Multiply-adds of one 28×28 image through the model's convolutions and linear layers."""
+    total = []
+
+    def count(module, _inputs, output):
+        if isinstance(module, torch.nn.Conv2d):
+            per_value = module.in_channels // module.groups * module.kernel_size[0] ** 2
+            total.append(output.numel() * per_value)
+        elif isinstance(module, torch.nn.Linear):
+            total.append(module.in_features * module.out_features)
+
+    hooks = [m.register_forward_hook(count) for m in model.modules()]
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, 1, 28, 28))
+    for h in hooks:
+        h.remove()
+    return sum(total)
+
+
+def test_section_11_6_the_wide_net_is_the_books_and_costs_more(book):
+    """§11.6 prints its wider model: conv 1→32 and 32→64, fc1 Linear(1024 -> 100); and finds it
+    "明显慢了很多": counted, not timed, it takes 8× the multiply-adds of §11.2's Net per image
+    (conv1 460,800 + conv2 3,276,800 + fc 103,400 against 144,000 + 320,000 + 16,500)."""
+    wide = mnist.Net(**mnist.MODELS["wide"])
+    shape = [
+        wide.conv1.out_channels,
+        wide.conv2.out_channels,
+        wide.fc1.in_features,
+        wide.fc1.out_features,
+    ]
+    book.same(
+        "11.6", "wide Net: conv1, conv2 channels, fc1 in → out", [32, 64, 1024, 100], shape, tol=0
+    )
+    costs = [_multiply_adds(wide), _multiply_adds(mnist.Net())]
+    assert costs == [3_841_000, 480_500]
+    slower = "much slower" if costs[0] >= 2 * costs[1] else "about the same"
+    what = f"wide Net's work per image: {costs[0] / costs[1]:.1f}× the book Net's multiply-adds"
+    book.same("11.6", what, "much slower", slower)
+
+
+def test_section_11_5_pytorch_against_keras_are_not_one_network(book):
+    """§11.5: "pytorch 的速度比 keras 确实要快很多" compares no stated pair. The official
+    examples of the two (compare.py's peers) are other networks: 1,199,882 and 34,826
+    parameters; in compare.py's run Keras's reaches 99.0% first (README erratum 18, measured)."""
+    compare = _compare()
+    torch_example = sum(p.numel() for p in compare.ExampleNet().parameters())
+    keras_example = compare.keras_model().count_params()
+    book.changed(
+        "11.5",
+        "parameters: PyTorch's vs Keras's official MNIST example",
+        "one network, PyTorch faster",
+        [torch_example, keras_example],
+        expected=[1_199_882, 34_826],
+        tol=0,
+        note="not one network; which is faster: compare.py (MEASUREMENTS.md), not a test",
+    )
+
+
 # ---------------------------------------------------------------- your own images (own_data.py)
 
 SHAPES = {"圆形": "circle", "方形": "square", "三角形": "triangle"}
