@@ -123,6 +123,88 @@ def test_book_lstm_shapes(book):
     book.same("14", "c_n shape", (2, 3, 20), shapes["c_n"], tol=0)
 
 
+def test_h_n_is_the_last_state_not_a_weight(book):
+    """§14: "hn 的长度是 2", "hn[0] 是隐藏层的权重值". hn is (h_n, c_n); h_n is each layer's
+    hidden state at the last step, so the top layer's equals output's last step; the weights
+    are rnn.weight_hh_l0 and the rest, which the call leaves as they were."""
+    torch.manual_seed(0)
+    rnn = nn.LSTM(10, 20, 2)
+    before = rnn.weight_hh_l0.detach().clone()
+    output, hn = rnn(torch.randn(5, 3, 10), (torch.randn(2, 3, 20), torch.randn(2, 3, 20)))
+    book.same("14", "len(hn)", 2, len(hn), tol=0)
+    is_state = torch.equal(hn[0][-1], output[-1]) and torch.equal(before, rnn.weight_hh_l0)
+    book.changed(
+        "14",
+        "hn[0]: h_n[-1] = output[-1]",
+        "the hidden layer's weights",
+        "the last hidden state" if is_state else "other",
+        expected="the last hidden state",
+        note="a state per layer; the weights are rnn.weight_hh_l0 …",
+    )
+
+
+def test_dropout_comes_between_layers_and_bidirectional_reads_backwards(book):
+    """§14: dropout "表示最后跟一个 dropout 层" — PyTorch drops between stacked layers only (one
+    layer: a warning, and training-mode output equals the dropout-free one); bidirectional "是指同时
+    可以往后影响参数" — it adds a second LSTM that reads the sequence backwards."""
+    import warnings
+
+    x = torch.randn(5, 3, 10, generator=torch.Generator().manual_seed(1))
+    torch.manual_seed(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        one = nn.LSTM(10, 20, 1, dropout=0.5).train()
+    plain = nn.LSTM(10, 20, 1)
+    plain.load_state_dict(one.state_dict())
+    warned = any("all but last recurrent layer" in str(w.message) for w in caught)
+    same_output = torch.equal(one(x)[0], plain(x)[0])
+    book.changed(
+        "14",
+        "nn.LSTM(10, 20, 1, dropout=0.5), training: output = no dropout",
+        "a dropout layer after the last",
+        same_output and warned,
+        expected=True,
+        note="PyTorch warns: dropout goes after all but the last layer",
+    )
+    torch.manual_seed(0)
+    bi = nn.LSTM(10, 20, 1, bidirectional=True)
+    backward = nn.LSTM(10, 20, 1)
+    backward.load_state_dict(
+        {k.replace("_reverse", ""): v for k, v in bi.state_dict().items() if "reverse" in k}
+    )
+    out_bi, _ = bi(x)
+    out_back, _ = backward(x.flip(0))
+    reads_backwards = torch.allclose(out_bi[:, :, 20:], out_back.flip(0), atol=1e-6)
+    book.changed(
+        "14",
+        "bidirectional: output[..., 20:] = an LSTM over the reversed sequence",
+        "同时可以往后影响参数",
+        reads_backwards,
+        expected=True,
+        note="a second LSTM reading backwards, its outputs beside the first's",
+    )
+
+
+def test_pack_padded_sequence_packs_it_does_not_pad(book):
+    """§14: "可以先用 pack_padded_sequence() 方法进行填充" — pad_sequence pads; pack_padded_sequence
+    packs a padded batch so that the LSTM skips the padding: its data has the real steps only."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
+
+    seqs = [torch.ones(5, 2), torch.ones(3, 2), torch.ones(2, 2)]
+    padded = pad_sequence(seqs)  # (5, 3, 2): 15 steps, 5 of them padding
+    packed = pack_padded_sequence(padded, [5, 3, 2])
+    book.changed(
+        "14",
+        "pack_padded_sequence on 3 sequences of 5, 3, 2 steps (padded to 5): steps it holds",
+        "pads them",
+        packed.data.shape[0],
+        expected=10,
+        tol=0,
+        note="it packs, dropping the padding; pad_sequence pads (15 steps)",
+    )
+    assert padded.shape[:2] == (5, 3)
+
+
 def test_lstm_option_shapes():
     assert lstm.book_lstm_shapes(bidirectional=True) == dict(
         input=(5, 3, 10), output=(5, 3, 40), h_n=(4, 3, 20), c_n=(4, 3, 20)
