@@ -80,6 +80,50 @@ def test_header_stripping():
     assert "quoted" not in harder and "writes" not in harder and "sig" not in harder
 
 
+def test_the_books_data_lines_today(book, news20):
+    """§16.2: `target_size = len(labels_index)` "是整个数据的数量 19997" — it is the number of
+    groups, 20; `f = open(fpath)` without an encoding fails on the messages that are not UTF-8
+    (they are Latin-1); Keras 3 has no keras.preprocessing.text; fit_on_texts(texts) runs before
+    the split, so words that occur only in the test part get an index."""
+    texts, labels, names = news20
+    book.changed(
+        "16.2",
+        "target_size = len(labels_index)",
+        19997,
+        len(names),
+        expected=20,
+        tol=0,
+        note="the number of groups, not of texts",
+    )
+    import importlib.util
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    has_text = importlib.util.find_spec("keras") and importlib.util.find_spec("keras.preprocessing")
+    found = has_text and importlib.util.find_spec("keras.preprocessing.text")
+    book.changed(
+        "16.2",
+        "from keras.preprocessing.text import Tokenizer (Keras 3)",
+        "imports",
+        "imports" if found else "ModuleNotFoundError",
+        expected="ModuleNotFoundError",
+        status="API change",
+        note="textcls.Tokenizer is Keras 2's, tested against keras-preprocessing",
+    )
+    x_train, _ = tc.book_split(texts)
+    train_words = set(tc.Tokenizer().fit_on_texts(x_train).word_index)
+    all_words = tc.Tokenizer().fit_on_texts(texts).word_index
+    only_test = [w for w in all_words if w not in train_words]
+    book.changed(
+        "16.2",
+        "fit_on_texts(texts) before the split: words indexed that only the test part has (sample)",
+        0,
+        [len(only_test), len(all_words)],
+        expected=[1509, 9113],
+        tol=0,
+        note="the vocabulary saw the test texts: fit on the training part",
+    )
+
+
 def test_header_rule_reads_the_label(news20):
     texts, labels, names = news20
     assert tc.header_rule("Newsgroups: misc.forsale\n\nhi", names) == names.index("misc.forsale")
@@ -236,6 +280,24 @@ def test_book_split_on_the_full_corpus(book):
     )
     assert facts["test_counts"][names.index("talk.politics.guns")] == 999
     assert facts["rule_accuracy"] > 0.95
+    # §16.2's `f = open(fpath)`: no encoding, so the reader's locale decides (UTF-8 on macOS and
+    # Linux, GBK on a Chinese Windows); the messages are Latin-1
+    not_utf8 = 0
+    for group in sorted(p for p in root.iterdir() if p.is_dir()):
+        for f in (f for f in group.iterdir() if f.name.isdigit()):
+            try:
+                f.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                not_utf8 += 1
+    book.changed(
+        "16.2",
+        "open(fpath).read() as UTF-8: messages it fails on",
+        0,
+        not_utf8,
+        expected=72,
+        tol=0,
+        note="Latin-1 files; read_message decodes latin-1",
+    )
 
 
 def test_benchmark_prints_a_table():
@@ -1118,8 +1180,18 @@ def test_the_books_sequences_differ_in_length(samples_only, capsys, book):
 
 
 @pytest.mark.fulldata
-def test_the_books_sequences_on_the_full_corpus_are_as_the_readme_says():
-    """ch16 README erratum 5: 358 word ids on average and 27,437 at most, over the 19,997."""
+def test_the_books_sequences_on_the_full_corpus_are_as_the_readme_says(book):
+    """ch16 README erratum 5: MAX_SEQUENCE_LENGTH=400 is set and never used: the 19,997 messages
+    go in at full length, 358 word ids on average and 27,437 at most."""
     lengths, is_sample = _book_lengths(support.resolve_data_dir(None))
     assert not is_sample
-    assert round(sum(lengths) / len(lengths)) == 358 and max(lengths) == 27437
+    today = [round(sum(lengths) / len(lengths)), max(lengths)]
+    book.changed(
+        "16.2",
+        "word ids per message with MAX_SEQUENCE_LENGTH=400: mean, longest",
+        "400",
+        today,
+        expected=[358, 27437],
+        tol=0,
+        note="the constant is never applied (no pad_sequences call)",
+    )
