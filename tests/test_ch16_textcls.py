@@ -82,9 +82,9 @@ def test_header_stripping():
 
 def test_the_books_data_lines_today(book, news20):
     """§16.2: `target_size = len(labels_index)` "是整个数据的数量 19997" — it is the number of
-    groups, 20; `f = open(fpath)` without an encoding fails on the messages that are not UTF-8
-    (they are Latin-1); Keras 3 has no keras.preprocessing.text; fit_on_texts(texts) runs before
-    the split, so words that occur only in the test part get an index."""
+    groups, 20; Keras 3 has no keras.preprocessing.text; fit_on_texts(texts) runs before the
+    split, so words that occur only in the test part get an index (open(fpath) on the Latin-1
+    messages: the full-data test)."""
     texts, labels, names = news20
     book.changed(
         "16.2",
