@@ -186,8 +186,9 @@ def test_dropout_comes_between_layers_and_bidirectional_reads_backwards(book):
 
 
 def test_pack_padded_sequence_packs_it_does_not_pad(book):
-    """§14: "可以先用 pack_padded_sequence() 方法进行填充" — pad_sequence pads; pack_padded_sequence
-    packs a padded batch so that the LSTM skips the padding: its data has the real steps only."""
+    """§14: "可以先用 torch.nn.utils.rnn.pack_padded_sequence() 方法进行填充" — pad_sequence pads;
+    pack_padded_sequence packs a padded batch so that the LSTM skips the padding: its data has
+    the real steps only."""
     from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
     seqs = [torch.ones(5, 2), torch.ones(3, 2), torch.ones(2, 2)]
