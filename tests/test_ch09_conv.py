@@ -20,6 +20,9 @@ def test_conv2d_by_hand_on_non_constant_input(book):
     w = torch.tensor([[0.1, 0.2], [0.3, 0.4]])
     ref = torch.nn.functional.conv2d(x.view(1, 1, 4, 4), w.view(1, 1, 2, 2))[0, 0]
     assert torch.allclose(conv.conv2d_by_hand(x, w), ref)
+    distinct = len(set(ref.flatten().tolist()))
+    # "因为原始数据都是 1，所有最后卷积出来的结果才是相同的，否则的话是不同的"
+    book.same("9.1", "conv2d on 0..15 as 4×4: distinct values among the 3×3", 9, distinct, tol=0)
     window = x[:2, :2]  # [[0, 1], [4, 5]]
     candidates = {
         "Σ window ⊙ kernel": (window * w).sum(),

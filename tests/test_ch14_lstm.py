@@ -65,8 +65,9 @@ def test_peephole_with_zero_peepholes_is_the_plain_lstm():
     assert torch.allclose(h1, h2) and torch.allclose(c1, c2)
 
 
-def test_peephole_gates_see_the_cell_state():
-    """The defining property: with h and x fixed, changing C_{t-1} changes the forget gate."""
+def test_peephole_gates_see_the_cell_state(book):
+    """§13.5's peephole LSTM, "我们让门层也会接受细胞状态的输入": with h and x fixed, changing
+    C_{t-1} changes the gates, so ∂C_t/∂C_{t-1} is no longer the plain LSTM's f_t."""
     x, h, c, gates = _cell_args()
     peep = tuple(torch.randn(5, 5) for _ in range(3))
     c = c.requires_grad_(True)
@@ -78,21 +79,45 @@ def test_peephole_gates_see_the_cell_state():
     g_f = gates[1]
     f = torch.sigmoid(lstm.affine(g_f, h, x))
     assert torch.allclose(jac_plain, f)
-    assert not torch.allclose(jac_peep, jac_plain, atol=1e-3)
+    gap = (jac_peep - jac_plain).abs().max().item()
+    book.same("13.5", "peephole: the gates read C_{t-1} (∂C_t/∂C_{t-1} ≠ f_t)", True, gap > 1e-3)
 
 
-def test_coupled_cell_is_an_lstm_with_input_gate_one_minus_forget():
+def test_coupled_cell_is_an_lstm_with_input_gate_one_minus_forget(book):
+    """§13.5's coupled gates, C_t = f_t * C_{t-1} + (1 - f_t) * C̃_t: an LSTM whose input gate is
+    1 - f_t (σ(-a) = 1 - σ(a))."""
     x, h, c, gates = _cell_args()
     g_i, g_f, g_c, g_o = gates
     tied = [{k: -v for k, v in g_f.items()}, g_f, g_c, g_o]  # σ(-a) = 1 - σ(a)
     h1, c1 = lstm.coupled_cell(x, h, c, gates)
     h2, c2 = lstm.lstm_cell(x, h, c, tied)
-    assert torch.allclose(h1, h2, atol=1e-6) and torch.allclose(c1, c2, atol=1e-6)
+    gap = max((h1 - h2).abs().max().item(), (c1 - c2).abs().max().item())
+    book.same("13.5", "coupled cell − LSTM with i = 1 − f: max gap", 0, gap, tol=1e-6)
 
 
-def test_long_term_dependency_the_cell_path_keeps_the_signal():
+def test_the_lstm_has_three_gates_and_the_gru_is_simpler(book):
+    """§13.3 "LSTM 拥有三个门" (with the candidate C̃, four blocks of weights in nn.LSTM); §13.5: the
+    GRU merges forget and input gates into one update gate, "比标准的 LSTM 模型要简单"."""
+    lstm_ = nn.LSTM(10, 20)
+    gru = nn.GRU(10, 20)
+    blocks = [lstm_.weight_ih_l0.shape[0] // 20, gru.weight_ih_l0.shape[0] // 20]
+    book.same(
+        "13.3", "weight blocks: nn.LSTM (3 gates + C̃), nn.GRU (2 gates + h̃)", [4, 3], blocks, tol=0
+    )
+    sizes = [sum(p.numel() for p in m.parameters()) for m in (lstm_, gru)]
+    book.same(
+        "13.5", "GRU simpler than LSTM: parameters, GRU ÷ LSTM", 0.75, sizes[1] / sizes[0], tol=0
+    )
+
+
+def test_long_term_dependency_the_cell_path_keeps_the_signal(book):
+    """§13.1: "在这个间隔不断增大时，RNN 会丧失学习到连接如此远的信息的能力": x_1's influence on
+    h_T falls with T for the RNN and the LSTM alike; the cell path (forget gates near 1) keeps it."""
     res = lstm.long_term_dependency(lengths=(5, 40))
     rnn, lstm_init, lstm_fb = (res[(name, 40)] for name in lstm.LONG_TERM_MODELS)
+    rnn_5 = res[("RNN (tanh)", 5)]
+    what = "RNN: ‖∂h_T/∂x_1‖ ÷ ‖∂h_T/∂x_T‖ at T = 40 below T = 5's; an LSTM's forget path keeps it"
+    book.same("13.1", what, True, rnn < rnn_5 and lstm_fb > 1e4 * rnn)
     assert rnn < 1e-6  # the plain RNN's memory of x_1 is gone after 40 steps
     assert lstm_fb > 1e4 * rnn  # forget gates near 1: orders of magnitude more signal
     assert lstm_init > rnn
