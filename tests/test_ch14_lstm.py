@@ -339,12 +339,16 @@ def test_embedding_lookup_and_padding():
     assert facts["used_row_grad"] == [1.0] * 4  # row 1 used once, gradient of sum = 1
 
 
-def test_toy_embedding_groups_topics():
+def test_toy_embedding_groups_topics(book):
+    """§15: "将意思相近的词的向量值安排的靠近一些" — trained on texts of two topics, each word's 3
+    nearest vectors are words of its own topic."""
     weights, index = lstm.train_toy_embedding()
     for word, topic in (("苹果", "fruit"), ("汽车", "vehicle")):
         near = lstm.nearest(weights, index, word, k=3)
         same_topic = set(lstm.TOY_TOPICS[topic]) | set(lstm.TOY_CONTEXT[topic])
-        assert set(near) <= same_topic, near
+        book.same(
+            "15", f"the 3 vectors nearest {word}: of its topic", True, set(near) <= same_topic
+        )
 
 
 def test_main_writes_pngs(tmp_path, capsys):
