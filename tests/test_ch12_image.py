@@ -42,21 +42,31 @@ def test_12_2_overlay_is_transparent_where_cold_and_opaque_at_the_peak():
     assert not np.allclose(overlay[peak], base_rgb[peak])
 
 
-def test_12_9_1_line_dilations_equal_shifted_copies():
+def test_12_9_1_line_dilations_equal_shifted_copies(book):
+    """§12.9.1's three line elements ([[0,0,0],[1,1,1],[0,0,0]] and the two vertical ones): each
+    dilation is the shape OR its copies shifted by the element's offsets, checked by hand."""
     a = im.morphology_shapes()
     lines = im.line_dilations(a)
-    assert all(ok for _, ok in lines.values())
+    for name, (_, ok) in lines.items():
+        book.same("12.9.1", f"binary_dilation with the {name} line = shifted copies ORed", True, ok)
     added = {k: int(v.sum()) for k, (v, _) in lines.items()}
     # "up" adds only above each pixel: a subset of the vertical element's additions
     assert (lines["up"][0] <= lines["vertical"][0]).all() and added["up"] < added["vertical"]
     assert added == {"horizontal": 56, "vertical": 72, "up": 36}
 
 
-def test_12_9_2_both_hit_or_miss_demos_match_a_loop_by_hand():
+def test_12_9_2_both_hit_or_miss_demos_match_a_loop_by_hand(book):
+    """§12.9.2: the first pair finds "下方三个像素为白色，并且左上像素为黑色的白色像素", the second
+    the black pixels with that neighbourhood; binary_hit_or_miss against a loop over every pixel."""
     a = im.morphology_shapes()
     demos = im.hit_or_miss_demos(a)
     (white, ok1), (black, ok2) = demos.values()
-    assert ok1 and ok2
+    book.same(
+        "12.9.2",
+        "binary_hit_or_miss, both demos = the pattern found by hand",
+        [True, True],
+        [ok1, ok2],
+    )
     assert (white <= a).all() and not (black & a).any()  # the first finds white, the second black
     assert (int(white.sum()), int(black.sum())) == (20, 22)
 
@@ -230,10 +240,21 @@ def test_12_2_the_books_covariance_and_bins(book):
     assert hist.shape == (300, 400)
 
 
-def test_12_9_1_erosion_four_and_eight_connected():
+def test_12_9_1_erosion_four_and_eight_connected(book):
     """§12.9.1's erosion demo: 8-connected removes at least what 4-connected removes, and a
-    white pixel stays only where its whole neighbourhood is white."""
+    white pixel stays only where its whole neighbourhood is white; erosion "正好和膨胀相反": it is
+    the dilation of the black part, inverted."""
+    from scipy.ndimage import binary_dilation, binary_erosion
+
     a = im.morphology_shapes()
+    for structure in (im.FOUR, im.EIGHT):
+        dual = np.array_equal(binary_erosion(a, structure), ~binary_dilation(~a, structure))
+        book.same(
+            "12.9.1",
+            f"erosion = NOT dilation of NOT a ({int(np.sum(structure))}-pixel element)",
+            True,
+            dual,
+        )
     removed = im.erosions(a)
     four, eight = removed["4-connected"], removed["8-connected"]
     assert (four <= eight).all() and (eight <= a).all()
@@ -359,6 +380,25 @@ def test_12_8_unopenable_video(tmp_path):
     bad.write_bytes(b"not a video")
     with pytest.raises(im.support.DataError, match="bad.mp4"):
         im.count_frames(bad)
+
+
+def test_12_9_expand_image_as_printed_indexes_a_2d_array_thrice(book):
+    """§12.9's display helper zeroes the grid lines with `out[:, :size, :] = 0` on the 2-D array
+    it has just built: IndexError, before any picture is shown."""
+    size, w, h = 10, 3, 4
+    out = np.zeros((w * size, h * size), dtype=np.uint8)  # the helper's own array
+    try:
+        out[:, :size, :] = 0
+        outcome = "runs"
+    except IndexError:
+        outcome = "IndexError"
+    book.changed(
+        "12.9",
+        "expand_image's out[:, :size, :] = 0 on its 2-D out",
+        "runs",
+        outcome,
+        expected="IndexError",
+    )
 
 
 def test_12_9_morphology_properties():
