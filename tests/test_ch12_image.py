@@ -277,11 +277,20 @@ def test_each_section_prints_after_its_code():
         assert starts[k] < printer < end, section
 
 
-def test_12_6_harris_finds_every_inner_corner():
+def test_12_6_harris_finds_every_inner_corner(book):
+    """§12.6: cornerHarris(gray, 2, ksize, 0.04) and dst > 0.01·dst.max() mark the corners: on a
+    drawn 8×6 chessboard, its 35 inner corners, each within a pixel."""
     board = im.chessboard()
     truth = im.inner_corners()
     _, found = im.harris_corners(board)
-    assert len(found) == len(truth) == 35
+    book.same(
+        "12.6",
+        "Harris (2, 3, 0.04), > 1% of the max: corners of a 8×6 board found",
+        len(truth),
+        len(found),
+        tol=0,
+    )
+    assert len(truth) == 35
     assert im.match_errors(found, truth).max() <= 1.0
 
 
@@ -336,8 +345,15 @@ def test_12_7_three_histograms_agree(book):
         )
     mask = np.zeros_like(img)
     mask[:, 20:40] = 255  # 10 columns of 40, 10 of 200
-    for h in im.three_histograms(img, mask):
-        assert h[40] == 1000 and h[200] == 1000 and h.sum() == 2000
+    masked = [[int(h[40]), int(h[200]), int(h.sum())] for h in im.three_histograms(img, mask)]
+    # §12.7's mask: "表示你接下来的直方图统计就是这个区域的像素统计"
+    book.same(
+        "12.7",
+        "with a mask over 20 columns: counts of 40, 200, total (all three)",
+        [[1000, 1000, 2000]] * 3,
+        masked,
+        tol=0,
+    )
 
 
 def test_12_7_timing_returns_all_three(photo):
