@@ -649,6 +649,31 @@ def test_book_lstmnet_is_the_books_model_read_at_its_last_step(book):
     assert moved_last > 100 * moved_first
 
 
+def test_the_books_training_settings_16_5(book):
+    """§16.5: SGD lr 0.01 momentum 0.5 on one message at a time; §16.2 sets epochs = 2 and the
+    loop `for epoch in range(1, epochs)` runs once."""
+    s = tc.BookSettings()
+    today = [tc.BOOK_LR, tc.BOOK_MOMENTUM, tc.BOOK_BATCH, s.lr, s.momentum]
+    book.same(
+        "16.5",
+        "SGD lr, momentum, batch_size (constants; settings lr, momentum)",
+        [0.01, 0.5, 1, 0.01, 0.5],
+        today,
+        tol=0,
+    )
+    epochs = 2  # the book's
+    book.changed(
+        "16.5",
+        "epochs trained by range(1, epochs) with epochs = 2",
+        2,
+        len(range(1, epochs)),
+        expected=tc.BOOK_EPOCHS,
+        tol=0,
+        note="one: range(1, 2) is [1]",
+    )
+    assert tc.BOOK_EPOCHS == 1
+
+
 def test_one_book_training_step_lowers_the_loss(news20):
     texts, labels, _ = news20
     tokenizer = tc.Tokenizer(num_words=tc.MAX_NB_WORDS).fit_on_texts(texts)
