@@ -976,6 +976,38 @@ def test_erratum_15_kerass_mnist_npz_has_other_keys(book):
     )
 
 
+def test_erratum_17_keras_3_needs_its_backend_named(book, tmp_path):
+    """§11.1's `from keras.datasets import mnist`: Keras 3 starts on the TensorFlow backend unless
+    KERAS_BACKEND says otherwise; without TensorFlow installed the import stops there."""
+    import importlib.util
+
+    if importlib.util.find_spec("tensorflow"):
+        pytest.skip("TensorFlow is installed here: Keras 3's default backend would load")
+    if not importlib.util.find_spec("keras"):
+        pytest.skip("keras is not installed")
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env["KERAS_HOME"] = str(tmp_path / "keras home")  # a fresh one: no keras.json to read
+    run = subprocess.run(
+        [sys.executable, "-c", "from keras.datasets import mnist"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    outcome = (
+        "imports" if run.returncode == 0 else run.stderr.strip().splitlines()[-1].split(":")[0]
+    )
+    book.changed(
+        "11.1",
+        "from keras.datasets import mnist, no KERAS_BACKEND, no TensorFlow",
+        "imports",
+        outcome,
+        expected="ModuleNotFoundError",
+        status="API change",
+        note="Keras 3 defaults to TensorFlow: set KERAS_BACKEND=torch",
+    )
+
+
 def test_erratum_16_and_the_books_other_section_11_1_lines(book, tmp_path, monkeypatch):
     """§11.1: the images are 784 columns; X_train[1] exported with cv2.imwrite comes back pixel
     for pixel; the label the book prints for it, [0,0,0,1,0,0,0,0,0], has 9 entries and says 3,

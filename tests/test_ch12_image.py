@@ -497,6 +497,16 @@ def test_12_3_separable_blur_counts_2m_per_pixel_and_gives_the_same_image(photo,
         sep["full_multiply_adds"] / sep["separable_multiply_adds"],
         tol=0,
     )
+    # "M ， N 分别是图像和滤波器的窗口大小": the count says M is the filter's side, N the pixels
+    filter_letter = "M" if sep["full_multiply_adds"] == 9 * 9 * gray.size else "N"
+    book.changed(
+        "12.3",
+        "O(M×M×N) for a 9×9 filter: the letter that is the filter's side",
+        "N (M: the image)",
+        filter_letter,
+        expected="M",
+        note="81 multiply-adds per pixel: M = 9, N = the pixels",
+    )
 
 
 def test_12_8_the_video_takes_the_class_most_frames_get(tmp_path, book):

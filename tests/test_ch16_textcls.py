@@ -144,6 +144,20 @@ def test_book_split_starves_the_last_groups(book, news20):
 def test_jieba_book_lines(book):
     full = " ".join(tc.jieba_words("我来到北京清华大学", cut_all=True))
     default = " ".join(tc.jieba_words("我来到北京清华大学"))
+    try:  # §16.3's listing prints with Python 2's statement
+        compile("print \"Full Mode:\", ' '.join(seg_list)\n", "<§16.3>", "exec")
+        outcome = "runs"
+    except SyntaxError:
+        outcome = "SyntaxError"
+    book.changed(
+        "16.3",
+        'print "Full Mode:", ...',
+        "prints",
+        outcome,
+        expected="SyntaxError",
+        status="API change",
+        note="Python 2's print statement: print(...)",
+    )
     book.same("16.3", "jieba full mode", "我 来到 北京 清华 清华大学 华大 大学", full)
     book.same("16.3", "jieba default mode", "我 来到 北京 清华大学", default)
 
