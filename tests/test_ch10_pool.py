@@ -126,3 +126,27 @@ def test_padding_keeps_the_column_a_plain_pool_drops(book):
         bool((padded == 19).any()),
         tol=0,
     )
+
+
+def test_the_listing_of_10_1_alone_lacks_import_torch(book):
+    """§10.1's listing imports torch.nn.functional as F and Variable, then calls torch.Tensor:
+    pasted alone it stops at the first use of `torch`."""
+    listing = (  # the listing's lines up to the first use of torch, as printed
+        "import torch.nn.functional as F\n"
+        "from torch.autograd import Variable\n"
+        "a=range(20)\n"
+        "x = Variable(torch.Tensor(a))\n"
+    )
+    try:
+        exec(compile(listing, "<§10.1>", "exec"), {})
+        outcome = "runs"
+    except NameError:
+        outcome = "NameError"
+    book.changed(
+        "10.1",
+        "the max_pool2d listing, run alone",
+        "runs",
+        outcome,
+        expected="NameError",
+        note="no import torch",
+    )
