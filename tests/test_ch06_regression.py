@@ -98,3 +98,13 @@ def test_the_books_6_and_7_listings_as_printed(tmp_path, book):
     assert listing["fixed_error"] is None
     book.same("7", "np.load of the saved np.array(2)", 2, int(listing["loaded"]), tol=0)
     assert listing["loaded"].ndim == 0
+
+
+def test_the_books_data_and_settings(book):
+    """§6: 200 points X = linspace(-1, 1, 200), Y = 0.5·X + 0.2·N(0, 0.05) (noise of s.d. 0.01),
+    Linear(1, 1), SGD lr 0.5, 300 steps of MSELoss."""
+    x, y = regression.make_data()
+    noise_sd = float((y - 0.5 * x).std())
+    today = [len(x), float(x.min()), float(x.max()), regression.LR, regression.STEPS]
+    book.same("6", "points, X from, to; SGD lr; steps", [200, -1.0, 1.0, 0.5, 300], today, tol=1e-6)
+    book.same("6", "noise s.d. of Y − 0.5·X (0.2 × 0.05)", 0.01, noise_sd, tol=0.0015)
