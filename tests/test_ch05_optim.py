@@ -100,11 +100,8 @@ def test_the_books_keras_defaults_against_torchs(
     are the same numbers the row says same, elsewhere API change with torch's asserted."""
     assert optim.BOOK_DEFAULTS[name][key] == book_value
     defaults = optim.torch_defaults(name)
-    today = (
-        defaults["betas"][int(torch_key[-2])]
-        if torch_key.startswith("betas")
-        else defaults[torch_key]
-    )
+    betas = {f"betas[{i}]": beta for i, beta in enumerate(defaults.get("betas", ()))}
+    today = {**defaults, **betas}[torch_key]
     what, section = f"{name} default {key}", optim.SECTIONS[name]
     if book_value == torch_value:
         book.same(section, what, book_value, today, tol=0)
