@@ -8,6 +8,7 @@ table and writes it to outputs/book_check.md: the answer to "does the book still
 import math
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,20 @@ class BookCheck:
 @pytest.fixture
 def book() -> BookCheck:
     return BookCheck()
+
+
+@pytest.fixture
+def warns_with():
+    """warns_with(call, words) → (call's result, whether it warned with `words`): for the book's
+    calls that still run but that today's library deprecates or ignores."""
+
+    def run(call, words: str):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = call()
+        return result, any(words in str(w.message) for w in caught)
+
+    return run
 
 
 def _section_key(row):

@@ -856,10 +856,9 @@ def test_erratum_5_the_books_batches_come_in_file_order(book):
     book.same("11.4", "train(): batches in file order, unshuffled (erratum 5)", True, in_order)
 
 
-def test_erratum_6_and_7_the_books_python_2_and_pytorch_0_3_lines(book):
+def test_erratum_6_and_7_the_books_python_2_and_pytorch_0_3_lines(book, warns_with):
     """§11.4: `num_batches = num_samples/ batch_size` feeds range() a float in Python 3;
     `loss.data[0]` indexes a 0-dim tensor; `Variable(x_test, volatile=True)` is a no-op now."""
-    import warnings
 
     try:
         range(60000 / 100)
@@ -890,10 +889,9 @@ def test_erratum_6_and_7_the_books_python_2_and_pytorch_0_3_lines(book):
         status="API change",
         note="a 0-dim tensor since 0.4: loss.item()",
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        v = torch.autograd.Variable(torch.ones(2), volatile=True)
-    removed = any("volatile was removed" in str(w.message) for w in caught)  # PyTorch's words
+    v, removed = warns_with(
+        lambda: torch.autograd.Variable(torch.ones(2), volatile=True), "volatile was removed"
+    )
     book.changed(
         "11.4",
         "Variable(x_test, volatile=True): no graph",
@@ -905,15 +903,10 @@ def test_erratum_6_and_7_the_books_python_2_and_pytorch_0_3_lines(book):
     )
 
 
-def test_erratum_10_log_softmax_needs_its_dim(book):
+def test_erratum_10_log_softmax_needs_its_dim(book, warns_with):
     """§11.2's forward() ends with F.log_softmax(x): no dim=, which PyTorch deprecates (it guesses
     the dimension); the Net passes dim=1."""
-    import warnings
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        F.log_softmax(torch.zeros(2, 10))
-    warned = any("Implicit dimension choice" in str(w.message) for w in caught)
+    _, warned = warns_with(lambda: F.log_softmax(torch.zeros(2, 10)), "Implicit dimension choice")
     book.changed(
         "11.2",
         "F.log_softmax(x) without dim=",
@@ -956,13 +949,14 @@ def test_erratum_14_the_books_file_names_are_not_the_downloads(book, tmp_path):
     )
 
 
-def test_erratum_15_kerass_mnist_npz_has_other_keys(book):
+def test_erratum_15_kerass_mnist_npz_has_other_keys(book, monkeypatch):
     """§11.1 (2) reads trainInps / trainTargs / testInps / testTargs; keras.datasets.mnist's
     load_data() — Keras 3's own code, read here — takes x_train, y_train, x_test, y_test."""
     import inspect
     import re
 
-    os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 picks its backend at import
+    if "KERAS_BACKEND" not in os.environ:  # Keras 3 picks its backend at import
+        monkeypatch.setenv("KERAS_BACKEND", "torch")
     keras_mnist = pytest.importorskip("keras.src.datasets.mnist")
     keys = re.findall(r'f\["(\w+)"\]', inspect.getsource(keras_mnist.load_data))
     book.changed(

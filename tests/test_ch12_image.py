@@ -540,17 +540,12 @@ def test_12_9_1_dilation_and_erosion_default_to_four_connected(book):
     )
 
 
-def test_scipy_ndimage_filters_is_a_deprecated_path(book):
+def test_scipy_ndimage_filters_is_a_deprecated_path(book, warns_with):
     """§12.2's `from scipy.ndimage import filters` (and §12.9's `morphology`) are deprecated paths:
     scipy asks for scipy.ndimage itself."""
-    import warnings
+    from scipy.ndimage import filters
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        from scipy.ndimage import filters
-
-        filters.gaussian_filter  # noqa: B018 — the access is what warns
-    warned = any("scipy.ndimage` namespace" in str(w.message) for w in caught)
+    _, warned = warns_with(lambda: filters.gaussian_filter, "scipy.ndimage` namespace")
     book.changed(
         "12.2",
         "scipy.ndimage.filters.gaussian_filter",

@@ -168,20 +168,18 @@ def test_h_n_is_the_last_state_not_a_weight(book):
     )
 
 
-def test_dropout_comes_between_layers_and_bidirectional_reads_backwards(book):
+def test_dropout_comes_between_layers_and_bidirectional_reads_backwards(book, warns_with):
     """§14: dropout "表示最后跟一个 dropout 层" — PyTorch drops between stacked layers only (one
     layer: a warning, and training-mode output equals the dropout-free one); bidirectional "是指同时
     可以往后影响参数" — it adds a second LSTM that reads the sequence backwards."""
-    import warnings
-
     x = torch.randn(5, 3, 10, generator=torch.Generator().manual_seed(1))
     torch.manual_seed(0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        one = nn.LSTM(10, 20, 1, dropout=0.5).train()
+    one, warned = warns_with(
+        lambda: nn.LSTM(10, 20, 1, dropout=0.5), "all but last recurrent layer"
+    )
     plain = nn.LSTM(10, 20, 1)
     plain.load_state_dict(one.state_dict())
-    warned = any("all but last recurrent layer" in str(w.message) for w in caught)
+    one.train()
     same_output = torch.equal(one(x)[0], plain(x)[0])
     book.changed(
         "14",
